@@ -1,0 +1,2 @@
+/** The one import point for tables. */
+export { default as Table } from "cli-table3";

@@ -1,0 +1,52 @@
+/**
+ * The seam between process supervision (lib/runtime) and message routing (lib/dataplane).
+ * The runtime owns processes; the data plane owns sockets, queues, timers and events. The
+ * runtime tells the plane about process lifecycle; the plane tells the runtime nothing except
+ * through the callbacks given at creation.
+ */
+import type { NodeSpec } from "../descriptor/types.ts";
+
+/** Per-input counters shown by `list <uuid>` and `--json`. */
+export interface InputStats {
+  /** Messages delivered to the node. */
+  received: number;
+  /** Messages dropped because the input's queue was full. */
+  dropped: number;
+  queueSize: number;
+}
+
+/** What the runtime needs from the data plane. */
+export interface DataPlane {
+  /**
+   * Environment variables to add for a node's process: its config (`DORA_NODE_CONFIG`) and a
+   * `PYTHONPATH` that makes `from dora import Node` work (built from `baseEnv.PYTHONPATH`).
+   */
+  nodeEnv(nodeId: string, baseEnv: Record<string, string>): Record<string, string>;
+  /** The node's process was spawned (again, after a restart); it may (re)connect. */
+  nodeSpawned(nodeId: string): void;
+  /**
+   * The node's process has exited. Unless `willRestart`, every input it fed gets INPUT_CLOSED
+   * (and nodes whose inputs are all closed get STOP). With `willRestart`, consumers keep waiting.
+   */
+  nodeExited(nodeId: string, willRestart: boolean): void;
+  /** Whether the node currently holds a data-plane connection. */
+  isConnected(nodeId: string): boolean;
+  /** Sends STOP to every connected node; returns the ids that were sent it. */
+  stopAll(): Set<string>;
+  /** A stdout line of a node that has `send_stdout_as`: sent as a string on that output. */
+  stdoutLine(nodeId: string, line: string): void;
+  /** Per node, per input counters. */
+  stats(): Record<string, Record<string, InputStats>>;
+  /** Closes every connection and the listening socket; removes the socket file. */
+  close(): Promise<void>;
+}
+
+/** How a data plane is created for one dataflow run. */
+export interface DataPlaneOptions {
+  dataflowId: string;
+  nodes: NodeSpec[];
+  /** A private (mode 700) folder where the plane may create its socket. */
+  socketDir: string;
+  /** A warning about a node (e.g. it never connected): shown to the user and logged. */
+  onWarning: (nodeId: string | undefined, message: string) => void;
+}

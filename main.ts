@@ -1,0 +1,166 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * The `dora` command line. This file only declares commands and their flags; each command's
+ * implementation lives in `lib/cli/<command>.ts` and is imported when that command runs.
+ */
+import { Command, CommanderError, Option } from "./deps/commander.ts";
+import { VERSION } from "./lib/config.ts";
+import { DoraError, errorMessage, UsageError } from "./lib/errors.ts";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const portOption = () =>
+  new Option("--port <port>", "daemon control port (default: $DORA_DAEMON_PORT or 53290)")
+    .argParser(parsePort);
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`Invalid port '${value}': expected a number from 1 to 65535`);
+  }
+  return port;
+}
+
+/** Runs a command module's exit code through to the process. */
+async function exec(load: () => Promise<number>): Promise<void> {
+  Deno.exitCode = await load();
+}
+
+const program = new Command()
+  .name("dora")
+  .description("Run dora dataflows: graphs of nodes that exchange messages.")
+  .version(`dora ${VERSION}`, "-V, --version", "print the version")
+  .helpOption("-h, --help", "show help")
+  .showSuggestionAfterError(true)
+  .configureOutput({ outputError: (text, write) => write(text) })
+  .exitOverride();
+
+program.command("check")
+  .description("validate a dataflow file and report every problem")
+  .argument("[file]", "dataflow YAML", "dataflow.yml")
+  .action((file) => exec(async () => (await import("./lib/cli/check.ts")).check(file)));
+
+program.command("run")
+  .description("run a dataflow in the foreground; Ctrl-C stops it")
+  .argument("[file]", "dataflow YAML", "dataflow.yml")
+  .option("--grace-duration <duration>", "time nodes get to exit before SIGKILL (e.g. 5s)")
+  .option("--hot-reload", "restart nodes whose files change")
+  .option("--watch <patterns>", "comma-separated patterns to watch with --hot-reload")
+  .addOption(
+    new Option("--restart-policy <policy>", "override every node's restart policy")
+      .choices(["never", "no", "on-failure", "always"]),
+  )
+  .action((file, opts) => exec(async () => (await import("./lib/cli/run.ts")).run(file, opts)));
+
+program.command("build")
+  .description("run each node's build commands")
+  .argument("[file]", "dataflow YAML", "dataflow.yml")
+  .option("--uv", "run a leading pip/pip3 as 'uv pip'")
+  .option("--node <id>", "build only this node")
+  .option("--force", "rebuild even when nothing changed")
+  .action((file, opts) => exec(async () => (await import("./lib/cli/build.ts")).build(file, opts)));
+
+program.command("up")
+  .description("start the daemon in the background")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/up.ts")).up(opts)));
+
+program.command("daemon")
+  .description("run the daemon in the foreground (for systemd); SIGTERM stops everything")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/daemon.ts")).daemon(opts)));
+
+program.command("start")
+  .description("start a dataflow in the background and print its UUID")
+  .argument("[file]", "dataflow YAML", "dataflow.yml")
+  .option("--name <name>", "a name to refer to the dataflow by")
+  .option("--env <KEY=VALUE>", "environment variable for every node (repeatable)", collect, [])
+  .option("--attach", "stream the logs; Ctrl-C stops the dataflow")
+  .option("--hot-reload", "restart nodes whose files change ($DORA_HOT_RELOAD)")
+  .option("--watch <patterns>", "comma-separated patterns to watch with --hot-reload")
+  .addOption(
+    new Option("--restart-policy <policy>", "override every node's restart policy")
+      .choices(["never", "no", "on-failure", "always"]),
+  )
+  .option("--cpu-limit <cpus>", "CPU limit per node, e.g. 2.0")
+  .option("--memory-limit <size>", "memory limit per node, e.g. 4G")
+  .option("--json", "print the result as JSON")
+  .addOption(portOption())
+  .action((file, opts) => exec(async () => (await import("./lib/cli/start.ts")).start(file, opts)));
+
+program.command("list")
+  .alias("ls")
+  .description("list dataflows, or show one dataflow's nodes")
+  .argument("[dataflow]", "UUID, UUID prefix or name")
+  .option("--json", "print a JSON document (see docs/api.md)")
+  .option("-q, --quiet", "print only UUIDs")
+  .addOption(portOption())
+  .action((dataflow, opts) =>
+    exec(async () => (await import("./lib/cli/list.ts")).list(dataflow, opts))
+  );
+
+program.command("logs")
+  .description("show a dataflow's logs, all nodes merged by time")
+  .argument("<dataflow>", "UUID, UUID prefix or name")
+  .argument("[node]", "only this node (same as --node)")
+  .option("--node <id>", "only this node")
+  .option("--tail <n>", "only the last N lines")
+  .option("-f, --follow", "keep printing new lines until the dataflow ends or Ctrl-C")
+  .option("--since <duration>", "only lines newer than this (e.g. 10m, 2h)")
+  .option("--json", "one JSON object per line")
+  .addOption(portOption())
+  .action((dataflow, node, opts) =>
+    exec(async () => (await import("./lib/cli/logs.ts")).logs(dataflow, node, opts))
+  );
+
+program.command("stop")
+  .description("stop a dataflow gracefully and wait until it has ended")
+  .argument("[dataflow]", "UUID, UUID prefix or name")
+  .option("--all", "stop every running dataflow")
+  .option("--name <name>", "the dataflow's name")
+  .option("--force", "kill at once (SIGKILL) ($DORA_FORCE_STOP)")
+  .option("--grace-duration <duration>", "time nodes get before SIGKILL ($DORA_STOP_TIMEOUT)")
+  .option("--json", "print the result as JSON")
+  .addOption(portOption())
+  .action((dataflow, opts) =>
+    exec(async () => (await import("./lib/cli/stop.ts")).stop(dataflow, opts))
+  );
+
+program.command("destroy")
+  .description("stop every dataflow, then the daemon")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/destroy.ts")).destroy(opts)));
+
+function report(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (
+      err.code === "commander.helpDisplayed" || err.code === "commander.version" ||
+      err.code === "commander.help"
+    ) return 0;
+    if (err.code === "commander.executeSubCommandAsync") return err.exitCode;
+    // commander already printed its message; usage errors exit 2.
+    return 2;
+  }
+  const debug = ["1", "true", "yes"].includes((Deno.env.get("DORA_DEBUG") ?? "").toLowerCase());
+  if (err instanceof DoraError) {
+    console.error(`Error: ${err.message}`);
+    for (const line of err.details) console.error(line);
+    if (debug && err.stack) console.error(err.stack);
+    return err.exitCode;
+  }
+  console.error(`Error: ${errorMessage(err)}`);
+  if (debug && err instanceof Error && err.stack) console.error(err.stack);
+  else console.error("(set DORA_DEBUG=1 for details)");
+  return 1;
+}
+
+if (import.meta.main) {
+  try {
+    if (Deno.args.length === 0) {
+      program.outputHelp();
+    } else {
+      await program.parseAsync(Deno.args, { from: "user" });
+    }
+  } catch (err) {
+    Deno.exitCode = report(err);
+  }
+}
