@@ -15,7 +15,8 @@ Deno.test("prefixes are aligned and plain without colour", () => {
 });
 
 Deno.test("prefixes are coloured when asked", () => {
-  assert.match(makePrefixer(["a"], true)("a"), /^\x1b\[\d+ma\x1b\[0m \| $/);
+  const text = makePrefixer(["a"], true)("a");
+  assert.ok(text.startsWith("\x1b[") && text.endsWith("a\x1b[0m | "), JSON.stringify(text));
 });
 
 Deno.test("uptime, sizes and durations", () => {
