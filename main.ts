@@ -67,6 +67,7 @@ program.command("up")
 program.command("daemon")
   .description("run the daemon in the foreground (for systemd); SIGTERM stops everything")
   .addOption(portOption())
+  .addOption(new Option("--log-file <file>", "write the daemon log here, not stderr").hideHelp())
   .action((opts) => exec(async () => (await import("./lib/cli/daemon.ts")).daemon(opts)));
 
 program.command("start")

@@ -1,0 +1,122 @@
+/**
+ * The control API's JSON shapes (HTTP+JSON on 127.0.0.1, documented in docs/api.md). Shared by
+ * the daemon (lib/daemon) and the client (lib/client); field names are snake_case because they
+ * are also the stable `--json` output of the CLI.
+ */
+import type { Dataflow } from "../descriptor/types.ts";
+
+/** Dataflow status. */
+export type DataflowStatus = "Running" | "Stopping" | "Succeeded" | "Failed" | "Stopped";
+
+/** Node status. `Unknown`: the node was lost while no daemon watched it. */
+export type NodeStatus =
+  | "Pending"
+  | "Running"
+  | "Restarting"
+  | "Stopping"
+  | "Succeeded"
+  | "Failed"
+  | "Stopped"
+  | "Unknown";
+
+/** Per-input counters of a node. */
+export interface InputInfo {
+  received: number;
+  dropped: number;
+  queue_size: number;
+}
+
+/** One node as listed. Never contains environment values. */
+export interface NodeInfo {
+  id: string;
+  status: NodeStatus;
+  pid: number | null;
+  restarts: number;
+  exit_code: number | null;
+  signal: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  cpu_percent: number | null;
+  memory_bytes: number | null;
+  /** Why the node failed to start or was marked lost, when known. */
+  reason: string | null;
+  inputs: Record<string, InputInfo>;
+  /** ISO time of the next restart attempt, when one is scheduled. */
+  next_restart_at?: string | null;
+  /** Limits and how they are enforced, e.g. "cgroup v1". */
+  limits?: { cpu: number | null; memory_bytes: number | null; enforcement: string } | null;
+}
+
+/** One dataflow as listed. */
+export interface DataflowInfo {
+  uuid: string;
+  name: string;
+  status: DataflowStatus;
+  file: string;
+  started_at: string;
+  ended_at: string | null;
+  cpu_percent: number | null;
+  memory_bytes: number | null;
+  hot_reload: boolean;
+  nodes: NodeInfo[];
+}
+
+/** `GET /v1/status`. */
+export interface StatusResponse {
+  service: "dora-daemon";
+  version: string;
+  pid: number;
+  port: number;
+  started_at: string;
+}
+
+/** `POST /v1/dataflows`. */
+export interface StartRequest {
+  /** Resolved on the client: absolute paths, env expanded. */
+  dataflow: Dataflow;
+  name?: string;
+  /** `--env K=V` values, applied over each node's own env. */
+  env: Record<string, string>;
+  /** The client's environment, the base for node processes (like a shell would give them). */
+  base_env: Record<string, string>;
+  restart_policy?: string;
+  hot_reload?: boolean;
+  watch?: string[];
+  cpu_limit?: number;
+  memory_limit?: number;
+}
+
+/** Reply to a start. */
+export interface StartResponse {
+  uuid: string;
+  name: string;
+  /** Nodes that could not be spawned, with the reason. */
+  failed_nodes: { id: string; reason: string }[];
+  /** Warnings about the dataflow as a whole (e.g. limits not enforceable). */
+  warnings: string[];
+}
+
+/** `POST /v1/dataflows/{ref}/stop`. */
+export interface StopRequest {
+  force?: boolean;
+  grace_ms?: number;
+}
+
+/** Events streamed (NDJSON) while a dataflow stops. */
+export type StopStreamEvent =
+  | { type: "stopping"; uuid: string; name: string }
+  | { type: "node-stopped"; uuid: string; node: string; killed: boolean }
+  | { type: "not-responding"; uuid: string; node: string; timeout_ms: number }
+  | { type: "force-stopping"; uuid: string; node: string }
+  | { type: "stopped"; uuid: string; name: string; status: DataflowStatus }
+  | { type: "error"; message: string };
+
+/** An error reply: HTTP status 4xx/5xx with this body. */
+export interface ErrorBody {
+  error: string;
+  message: string;
+  details?: string[];
+}
+
+/** Header carrying the token: `Authorization: Bearer <token>`. */
+export const VERSION_HEADER = "x-dora-version";

@@ -1,0 +1,90 @@
+/**
+ * Bringing the daemon up in the background (for `dora up` and for `dora start`, which starts it
+ * when none runs). The daemon is this same program (`dora daemon`), launched detached through
+ * the relaunch helper so it works under `deno run` and compiled alike.
+ */
+import { daemonPort, doraHome, ensureDoraHome, settings } from "../config.ts";
+import { DoraError } from "../errors.ts";
+import { readToken } from "../api/token.ts";
+import type { StatusResponse } from "../api/types.ts";
+import { selfCommand } from "../relaunch.ts";
+import { probe } from "./client.ts";
+
+/** The seed's "port in use" error. */
+export function portInUse(port: number): DoraError {
+  return new DoraError(`Port ${port} already in use`, [
+    "Solution:",
+    "  1. Check existing daemon: dora list",
+    "  2. Stop old daemon: dora destroy",
+    `  3. Or specify different port: dora up --port ${port === 65535 ? port - 1 : port + 1}`,
+  ]);
+}
+
+/** The outcome of `ensureDaemon`. */
+export interface Launch {
+  status: StatusResponse;
+  /** False when a daemon was already running. */
+  started: boolean;
+}
+
+function portIsFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function logTail(file: string, lines: number): Promise<string[]> {
+  try {
+    const text = await Deno.readTextFile(file);
+    return text.trimEnd().split("\n").slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Returns the running daemon on `port`, or starts one and waits until it answers. Throws the
+ * seed's "Port N already in use" when something else holds the port.
+ */
+export async function ensureDaemon(portFlag?: number): Promise<Launch> {
+  const port = daemonPort(portFlag);
+  await ensureDoraHome();
+  const found = await probe("127.0.0.1", port, await readToken());
+  if (found.kind === "ours") return { status: found.status, started: false };
+  if (found.kind !== "none" || !portIsFree(port)) throw portInUse(port);
+
+  const logFile = `${doraHome()}/daemon.log`;
+  const { command, args } = selfCommand(["daemon", "--port", String(port), "--log-file", logFile]);
+  const child = new Deno.Command(command, {
+    args,
+    detached: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
+  }).spawn();
+  let exited: Deno.CommandStatus | undefined;
+  child.status.then((status) => exited = status);
+  child.unref();
+
+  const deadline = Date.now() + settings.upTimeoutMs();
+  while (Date.now() < deadline) {
+    const seen = await probe("127.0.0.1", port, await readToken());
+    if (seen.kind === "ours") return { status: seen.status, started: true };
+    if (exited) {
+      const tail = await logTail(logFile, 5);
+      if (tail.some((line) => /already in use/i.test(line))) throw portInUse(port);
+      throw new DoraError(`The daemon exited while starting (code ${exited.code})`, [
+        ...tail.map((line) => `  ${line}`),
+        `See ${logFile}`,
+      ]);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new DoraError(`The daemon did not answer within ${settings.upTimeoutMs() / 1000}s`, [
+    `See ${logFile}`,
+  ]);
+}

@@ -1,0 +1,146 @@
+/**
+ * The control channel: HTTP+JSON on 127.0.0.1 only. Every request must carry the token from
+ * `~/.dora/token`; without it the answer is 401 and nothing else (see docs/api.md).
+ */
+import { VERSION } from "../config.ts";
+import { DoraError, errorMessage } from "../errors.ts";
+import { tokensEqual } from "../api/token.ts";
+import { type ErrorBody, VERSION_HEADER } from "../api/types.ts";
+import type { Logger } from "./logger.ts";
+
+/** A request handler's reply: JSON, an NDJSON event stream, or an error. */
+export type Reply =
+  | { json: unknown; status?: number }
+  | { stream: (emit: (event: unknown) => void) => Promise<void> };
+
+/** Routes a request; throws `ApiError` for 4xx replies. */
+export type Handler = (req: {
+  method: string;
+  path: string[];
+  query: URLSearchParams;
+  body: () => Promise<unknown>;
+}) => Promise<Reply>;
+
+/** An error with an HTTP status, sent to the client as an `ErrorBody`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const baseHeaders = {
+  "x-dora-service": "dora-daemon",
+  [VERSION_HEADER]: VERSION,
+};
+
+function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...baseHeaders, "content-type": "application/json" },
+  });
+}
+
+function errorResponse(status: number, body: ErrorBody): Response {
+  return jsonResponse(body, status);
+}
+
+/** Starts listening; throws `AddrInUse` when the port is taken. */
+export function serve(opts: {
+  port: number;
+  token: string;
+  log: Logger;
+  handler: Handler;
+}): Deno.HttpServer {
+  const warnedVersions = new Set<string>();
+  return Deno.serve({
+    hostname: "127.0.0.1",
+    port: opts.port,
+    onListen: () => {},
+    onError: (err) => {
+      opts.log.error(`request failed: ${errorMessage(err)}`);
+      return errorResponse(500, { error: "internal", message: "The daemon hit an internal error" });
+    },
+  }, async (request) => {
+    const auth = request.headers.get("authorization") ?? "";
+    const given = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
+    if (!given || !tokensEqual(given, opts.token)) {
+      return errorResponse(401, { error: "unauthorized", message: "Unauthorized" });
+    }
+    const clientVersion = request.headers.get(VERSION_HEADER);
+    if (clientVersion && clientVersion !== VERSION && !warnedVersions.has(clientVersion)) {
+      warnedVersions.add(clientVersion);
+      opts.log.warn(`a dora CLI ${clientVersion} talks to this daemon ${VERSION}`);
+    }
+    const url = new URL(request.url);
+    const path = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    try {
+      const reply = await opts.handler({
+        method: request.method,
+        path,
+        query: url.searchParams,
+        body: async () => {
+          try {
+            return await request.json();
+          } catch {
+            throw new ApiError(400, "bad_request", "The request body is not valid JSON");
+          }
+        },
+      });
+      if ("json" in reply) return jsonResponse(reply.json, reply.status ?? 200);
+      return streamResponse(reply.stream, opts.log);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        return errorResponse(err.status, {
+          error: err.code,
+          message: err.message,
+          details: err.details,
+        });
+      }
+      if (err instanceof DoraError) {
+        return errorResponse(400, {
+          error: "failed",
+          message: err.message,
+          details: err.details,
+        });
+      }
+      opts.log.error(`request ${request.method} ${url.pathname} failed: ${errorMessage(err)}`);
+      return errorResponse(500, { error: "internal", message: errorMessage(err) });
+    }
+  });
+}
+
+function streamResponse(
+  run: (emit: (event: unknown) => void) => Promise<void>,
+  log: Logger,
+): Response {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const emit = (event: unknown) => {
+        try {
+          controller.enqueue(encoder.encode(JSON.stringify(event) + "\n"));
+        } catch {
+          // the client went away; the operation itself goes on
+        }
+      };
+      run(emit).catch((err) => {
+        log.error(`streamed request failed: ${errorMessage(err)}`);
+        emit({ type: "error", message: errorMessage(err) });
+      }).finally(() => {
+        try {
+          controller.close();
+        } catch {
+          // already closed
+        }
+      });
+    },
+  });
+  return new Response(body, {
+    headers: { ...baseHeaders, "content-type": "application/x-ndjson" },
+  });
+}
