@@ -1,0 +1,347 @@
+/**
+ * Reading one entry of `nodes:` into a draft: every field type-checked, unknown keys reported,
+ * the older `custom:` form folded into the flat one, `operator(s):` checked for structure.
+ * Cross-node rules (unique ids, input sources) and file-system checks come later. Pure.
+ */
+import { isMap, isScalar, type YAMLMap, type YamlNode } from "../../deps/yaml.ts";
+import {
+  checkId,
+  type InputDraft,
+  type OutputDraft,
+  readArgs,
+  readBuild,
+  readDeploy,
+  readEnv,
+  readInputs,
+  readLimits,
+  readOutputs,
+  readRestartPolicy,
+} from "./_fields.ts";
+import { type Ctx, describe, type Field, scalarText } from "./_yaml.ts";
+import type { Position, ResourceLimits, RestartPolicy } from "./types.ts";
+
+const NODE_KEYS = [
+  "id",
+  "name",
+  "description",
+  "path",
+  "args",
+  "env",
+  "build",
+  "inputs",
+  "outputs",
+  "restart_policy",
+  "send_stdout_as",
+  "deploy",
+  "_unstable_deploy",
+  "cpu_limit",
+  "memory_limit",
+  "custom",
+  "operator",
+  "operators",
+  "git",
+  "branch",
+  "tag",
+  "rev",
+] as const;
+const CUSTOM_KEYS = ["source", "args", "envs", "build", "send_stdout_as", "inputs", "outputs"];
+const OPERATOR_KEYS = [
+  "id",
+  "name",
+  "description",
+  "inputs",
+  "outputs",
+  "python",
+  "shared-library",
+  "wasm",
+  "build",
+  "send_stdout_as",
+];
+const PYTHON_SOURCE_KEYS = ["source", "conda_env"];
+const OPERATOR_SOURCES = ["python", "shared-library", "wasm"];
+
+/** A node as read from the file; `ok` is false once any of its own problems was reported. */
+export interface NodeDraft {
+  id?: string;
+  /** Start of the node's mapping. */
+  position: Position;
+  idAt: Position;
+  /** `path` (or `custom.source`) as written, with its position. */
+  path?: { value: string; at: Position };
+  args: string[];
+  /** The `args` string unsplit, for `path: shell`; undefined when args was a list or absent. */
+  argsLine?: string;
+  argsAt?: Position;
+  env: Record<string, string>;
+  build: string[];
+  inputs: InputDraft[];
+  outputs: OutputDraft[];
+  /** Output names other nodes may use as `<this node>/<name>`. */
+  referable: Set<string>;
+  restartPolicy?: RestartPolicy;
+  sendStdoutAs?: { value: string; at: Position };
+  deploy?: { machine?: string };
+  limits?: ResourceLimits;
+  ok: boolean;
+}
+
+/** What every node inherits from the top level. */
+export interface NodeDefaults {
+  env: Record<string, string>;
+  deploy?: { machine?: string };
+  vars: Record<string, string | undefined>;
+}
+
+/** Reads the `index`-th node. */
+export function readNode(
+  ctx: Ctx,
+  item: YamlNode | null,
+  index: number,
+  defaults: NodeDefaults,
+): NodeDraft | undefined {
+  if (!isMap(item)) {
+    ctx.report(item, `each node must be a mapping with an 'id', found ${describe(item)}`);
+    return undefined;
+  }
+  const before = ctx.problems.length;
+  const position = ctx.pos(item);
+  const idText = peekId(ctx, item);
+  const owner = idText === undefined ? `node ${index + 1}` : `node '${idText}'`;
+  const fields = ctx.fields(item, NODE_KEYS, `in ${owner}`);
+  const draft: NodeDraft = {
+    position,
+    idAt: position,
+    args: [],
+    env: { ...defaults.env },
+    build: [],
+    inputs: [],
+    outputs: [],
+    referable: new Set(),
+    deploy: defaults.deploy,
+    ok: true,
+  };
+
+  const id = fields.get("id");
+  if (!id) ctx.report(item, `${owner} has no 'id'`);
+  else {
+    const text = ctx.string(id, "'id'");
+    draft.idAt = ctx.valuePos(id);
+    if (text === "dora") ctx.report(draft.idAt, "node id 'dora' is reserved (used for timers)");
+    else if (text !== undefined && checkId(ctx, text, draft.idAt, "node id")) draft.id = text;
+  }
+  for (const key of ["name", "description"]) {
+    const field = fields.get(key);
+    if (field) ctx.string(field);
+  }
+
+  readCommon(ctx, fields, draft, owner, defaults);
+  const custom = fields.get("custom");
+  if (custom) readCustom(ctx, custom, fields, draft, owner, defaults);
+  readGit(ctx, fields);
+  readOperators(ctx, fields, draft, owner);
+
+  const restart = fields.get("restart_policy");
+  if (restart) draft.restartPolicy = readRestartPolicy(ctx, restart);
+  const deploy = fields.get("deploy") ?? fields.get("_unstable_deploy");
+  if (fields.has("deploy") && fields.has("_unstable_deploy")) {
+    ctx.report(
+      fields.get("_unstable_deploy")!.keyNode,
+      "use either 'deploy' or '_unstable_deploy'",
+    );
+  }
+  if (deploy) draft.deploy = readDeploy(ctx, deploy);
+  draft.limits = readLimits(ctx, fields.get("cpu_limit"), fields.get("memory_limit"));
+
+  const operatorKey = fields.get("operator") ?? fields.get("operators");
+  if (!fields.has("path") && !operatorKey && !custom) {
+    ctx.report(item, `${owner} has no 'path': say which program runs it`);
+  }
+  draft.ok = ctx.problems.length === before;
+  return draft;
+}
+
+/** The node's id, if it is a plain scalar, so messages can name the node early. */
+function peekId(ctx: Ctx, map: YAMLMap): string | undefined {
+  for (const pair of map.items) {
+    const key = ctx.deref(pair.key);
+    const value = ctx.deref(pair.value);
+    if (isScalar(key) && key.value === "id" && isScalar(value) && value.value !== null) {
+      return scalarText(value);
+    }
+  }
+  return undefined;
+}
+
+/** Fields shared by the flat form and `custom:`. */
+function readCommon(
+  ctx: Ctx,
+  fields: Map<string, Field>,
+  draft: NodeDraft,
+  owner: string,
+  defaults: NodeDefaults,
+  envKey = "env",
+): void {
+  const path = fields.get("path") ?? fields.get("source");
+  if (path) {
+    const text = ctx.string(path);
+    if (text !== undefined) draft.path = { value: text, at: ctx.valuePos(path) };
+  }
+  const args = fields.get("args");
+  if (args) {
+    draft.args = readArgs(ctx, args) ?? [];
+    draft.argsAt = ctx.valuePos(args);
+    if (isScalar(args.value) && args.value.value !== null) draft.argsLine = scalarText(args.value);
+  }
+  const env = fields.get(envKey);
+  if (env) Object.assign(draft.env, readEnv(ctx, env, owner, defaults.vars));
+  const build = fields.get("build");
+  if (build) draft.build = readBuild(ctx, build);
+  const inputs = fields.get("inputs");
+  if (inputs) draft.inputs = readInputs(ctx, inputs, owner);
+  const outputs = fields.get("outputs");
+  if (outputs) {
+    draft.outputs = readOutputs(ctx, outputs, owner);
+    draft.referable = new Set(draft.outputs.map((o) => o.id));
+  }
+  const send = fields.get("send_stdout_as");
+  if (send) {
+    const text = ctx.string(send);
+    if (text !== undefined) draft.sendStdoutAs = { value: text, at: ctx.valuePos(send) };
+  }
+}
+
+/** The older `custom: {source, args, envs, inputs, outputs, ...}` form. */
+function readCustom(
+  ctx: Ctx,
+  custom: Field,
+  outer: Map<string, Field>,
+  draft: NodeDraft,
+  owner: string,
+  defaults: NodeDefaults,
+): void {
+  const map = ctx.map(custom, "'custom'");
+  if (!map) return;
+  const inner = ctx.fields(map, CUSTOM_KEYS, `in 'custom' of ${owner}`);
+  const clashes = ["path", "args", "build", "inputs", "outputs", "send_stdout_as"]
+    .filter((key) => outer.has(key) && inner.has(key === "path" ? "source" : key));
+  for (const key of clashes) {
+    ctx.report(outer.get(key)!.keyNode, `'${key}' is given both here and inside 'custom'`);
+  }
+  for (const key of ["operator", "operators"]) {
+    const field = outer.get(key);
+    if (field) ctx.report(field.keyNode, `use either 'custom' or '${key}', not both`);
+  }
+  if (!inner.has("source")) ctx.report(map, `'custom' of ${owner} has no 'source'`);
+  readCommon(ctx, inner, draft, owner, defaults, "envs");
+}
+
+/** `git` with one of `branch`/`tag`/`rev`: checked, then reported as not supported. */
+function readGit(ctx: Ctx, fields: Map<string, Field>): void {
+  const git = fields.get("git");
+  const revs = ["branch", "tag", "rev"].flatMap((key) => fields.get(key) ?? []);
+  for (const field of revs) {
+    ctx.string(field);
+    if (!git) ctx.report(field.keyNode, `'${field.key}' only applies together with 'git'`);
+  }
+  if (revs.length > 1) {
+    ctx.report(revs[1]!.keyNode, "give only one of 'branch', 'tag' and 'rev'");
+  }
+  if (git && ctx.string(git) !== undefined) {
+    ctx.report(
+      git.keyNode,
+      "'git' sources are not supported by dora for Deno: clone the repository yourself " +
+        "and point 'path' at the program",
+    );
+  }
+}
+
+/**
+ * `operator:` / `operators:`: checked like nodes (so their inputs and outputs join the graph),
+ * then reported, because this implementation runs nodes only.
+ */
+function readOperators(
+  ctx: Ctx,
+  fields: Map<string, Field>,
+  draft: NodeDraft,
+  owner: string,
+): void {
+  const single = fields.get("operator");
+  const many = fields.get("operators");
+  const key = single ?? many;
+  if (!key) return;
+  if (single && many) ctx.report(many.keyNode, "use either 'operator' or 'operators', not both");
+  if (fields.has("path")) {
+    ctx.report(fields.get("path")!.keyNode, `use either 'path' or '${key.key}', not both`);
+  }
+  if (single) {
+    const map = ctx.map(single, "'operator'");
+    const op = map && readOperator(ctx, map, `the operator of ${owner}`, false);
+    if (op) {
+      draft.inputs.push(...op.inputs);
+      for (const out of op.outputs) draft.referable.add(out.id);
+    }
+  } else if (many) {
+    const seq = ctx.list(many, "'operators'", "a list of operators");
+    const seen = new Map<string, Position>();
+    for (const item of seq ? ctx.items(seq) : []) {
+      if (!isMap(item)) {
+        ctx.report(item ?? seq, `each operator must be a mapping, found ${describe(item)}`);
+        continue;
+      }
+      const op = readOperator(ctx, item, `an operator of ${owner}`, true);
+      if (!op?.id) continue;
+      const first = seen.get(op.id.value);
+      if (first) {
+        ctx.report(
+          op.id.at,
+          `duplicate operator id '${op.id.value}' (first defined at line ${first.line})`,
+        );
+        continue;
+      }
+      seen.set(op.id.value, op.id.at);
+      draft.inputs.push(...op.inputs);
+      for (const out of op.outputs) draft.referable.add(`${op.id.value}/${out.id}`);
+    }
+  }
+  ctx.report(
+    key.keyNode,
+    `${owner} uses operators, which dora for Deno does not run: ` +
+      "make it a node with 'path' (e.g. path: my_operator.py) instead",
+  );
+}
+
+function readOperator(ctx: Ctx, map: YAMLMap, owner: string, needId: boolean) {
+  const fields = ctx.fields(map, OPERATOR_KEYS, `in ${owner}`);
+  let id: { value: string; at: Position } | undefined;
+  const idField = fields.get("id");
+  if (idField) {
+    const text = ctx.string(idField, "'id'");
+    const at = ctx.valuePos(idField);
+    if (text !== undefined && checkId(ctx, text, at, "operator id")) id = { value: text, at };
+  } else if (needId) ctx.report(map, `${owner} has no 'id'`);
+  const label = id ? `operator '${id.value}'` : owner;
+  const sources = OPERATOR_SOURCES.flatMap((key) => fields.get(key) ?? []);
+  if (sources.length === 0) {
+    ctx.report(map, `${label} needs one of 'python', 'shared-library' or 'wasm'`);
+  } else if (sources.length > 1) {
+    ctx.report(sources[1]!.keyNode, `give only one of 'python', 'shared-library' and 'wasm'`);
+  }
+  for (const source of sources) {
+    if (source.key === "python" && isMap(source.value)) {
+      const python = ctx.fields(source.value, PYTHON_SOURCE_KEYS, `in 'python' of ${label}`);
+      for (const field of python.values()) ctx.string(field);
+      if (!python.has("source")) ctx.report(source.value, `'python' of ${label} has no 'source'`);
+    } else ctx.string(source);
+  }
+  for (const key of ["name", "description", "build", "send_stdout_as"]) {
+    const field = fields.get(key);
+    if (field) ctx.string(field);
+  }
+  const inputs = fields.get("inputs");
+  const outputs = fields.get("outputs");
+  return {
+    id,
+    inputs: inputs ? readInputs(ctx, inputs, label) : [],
+    outputs: outputs ? readOutputs(ctx, outputs, label) : [],
+  };
+}
