@@ -115,7 +115,7 @@ program.command("logs")
 
 program.command("stop")
   .description("stop a dataflow gracefully and wait until it has ended")
-  .argument("[dataflow]", "UUID, UUID prefix or name")
+  .argument("[dataflow...]", "UUID, UUID prefix or name")
   .option("--all", "stop every running dataflow")
   .option("--name <name>", "the dataflow's name")
   .option("--force", "kill at once (SIGKILL) ($DORA_FORCE_STOP)")

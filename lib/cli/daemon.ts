@@ -1,0 +1,60 @@
+/**
+ * `dora daemon`: the daemon in the foreground. For systemd: logs to stderr (or `--log-file`,
+ * which `dora up` uses), SIGTERM/SIGINT stop every dataflow gracefully, then exit 0.
+ */
+import { daemonPort, doraHome, ensureDoraHome, VERSION } from "../config.ts";
+import { errorMessage } from "../errors.ts";
+import { ensureToken } from "../api/token.ts";
+import { portInUse } from "../client/launch.ts";
+import { Daemon } from "../daemon/daemon.ts";
+import { createLogger } from "../daemon/logger.ts";
+import { serve } from "../daemon/server.ts";
+import { writeJsonAtomic } from "../daemon/state_file.ts";
+import { supervisorFactory } from "../daemon/bind.ts";
+
+/** Runs the daemon until destroyed or signalled. */
+export async function daemon(opts: { port?: number; logFile?: string }): Promise<number> {
+  const port = daemonPort(opts.port);
+  await ensureDoraHome("logs", "run");
+  const log = createLogger(opts.logFile);
+  const token = await ensureToken();
+  const core = new Daemon(supervisorFactory(log), log, {
+    port,
+    pid: Deno.pid,
+    version: VERSION,
+    startedAt: new Date().toISOString(),
+  });
+
+  let server: Deno.HttpServer;
+  try {
+    server = serve({ port, token, log, handler: core.handler });
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      log.error(`Port ${port} already in use`);
+      throw portInUse(port);
+    }
+    throw err;
+  }
+  log.info(`dora daemon ${VERSION} (pid ${Deno.pid}) listening on 127.0.0.1:${port}`);
+  await core.init();
+  const pidFile = `${doraHome()}/daemon.json`;
+  await writeJsonAtomic(pidFile, { pid: Deno.pid, port, version: VERSION });
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(signal, () => {
+      log.info(`received ${signal}: stopping every dataflow, then the daemon`);
+      core.destroy(() => {});
+    });
+  }
+  // Wait for a destroy (from the API or a signal), then let the last response finish.
+  try {
+    await core.shutdownDone;
+  } catch (err) {
+    log.error(`shutdown: ${errorMessage(err)}`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await server.shutdown();
+  await Deno.remove(pidFile).catch(() => {});
+  log.info("daemon stopped");
+  return 0;
+}

@@ -1,0 +1,110 @@
+/**
+ * `dora start [FILE]`: validate on this side (same errors as `check`), bring the daemon up if
+ * none runs, hand the resolved dataflow over, print its UUID. stdout carries exactly one UUID
+ * (`Dataflow started: <uuid>`) so `$(dora start ... | grep -oP '[0-9a-f-]{36}')` works; the hint
+ * lines go to stderr.
+ */
+import { settings } from "../config.ts";
+import { UsageError } from "../errors.ts";
+import type { StartRequest, StartResponse } from "../api/types.ts";
+import { DaemonClient } from "../client/client.ts";
+import { ensureDaemon } from "../client/launch.ts";
+import { nameProblem } from "../daemon/names.ts";
+import { loadDataflowOrThrow } from "../descriptor/mod.ts";
+import { parseSize } from "../output/format.ts";
+
+/** Options of `dora start`. */
+export interface StartOptions {
+  name?: string;
+  env: string[];
+  attach?: boolean;
+  hotReload?: boolean;
+  watch?: string;
+  restartPolicy?: string;
+  cpuLimit?: string;
+  memoryLimit?: string;
+  json?: boolean;
+  port?: number;
+}
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(pair.slice(0, eq))) {
+      throw new UsageError(`Invalid --env '${pair}': expected KEY=VALUE`);
+    }
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Builds the request from the flags; throws UsageError for bad flag values. */
+async function buildRequest(file: string, opts: StartOptions): Promise<StartRequest> {
+  if (opts.name !== undefined) {
+    const problem = nameProblem(opts.name);
+    if (problem) throw new UsageError(`Invalid --name: ${problem}`);
+  }
+  const env = parseEnv(opts.env);
+  const req: StartRequest = {
+    dataflow: await loadDataflowOrThrow(file),
+    name: opts.name,
+    env,
+    base_env: Deno.env.toObject(),
+    restart_policy: opts.restartPolicy ?? settings.restartPolicy(),
+    hot_reload: opts.hotReload ?? settings.hotReload(),
+  };
+  if (opts.watch !== undefined) {
+    req.watch = opts.watch.split(",").map((p) => p.trim()).filter(Boolean);
+  }
+  if (opts.cpuLimit !== undefined) {
+    const cpus = Number(opts.cpuLimit);
+    if (!Number.isFinite(cpus) || cpus <= 0) {
+      throw new UsageError(`Invalid --cpu-limit '${opts.cpuLimit}': expected CPUs, e.g. 2.0`);
+    }
+    req.cpu_limit = cpus;
+  }
+  if (opts.memoryLimit !== undefined) {
+    const bytes = parseSize(opts.memoryLimit);
+    if (bytes === undefined || bytes <= 0) {
+      throw new UsageError(`Invalid --memory-limit '${opts.memoryLimit}': expected e.g. 512M, 4G`);
+    }
+    req.memory_limit = bytes;
+  }
+  return req;
+}
+
+/** Runs `dora start`. */
+export async function start(file: string, opts: StartOptions): Promise<number> {
+  const req = await buildRequest(file, opts);
+  const launch = await ensureDaemon(opts.port);
+  if (launch.started && !opts.json) {
+    console.error(`Started the dora daemon on port ${launch.status.port}`);
+  }
+  const client = await DaemonClient.connect(opts.port);
+  const res = await client.request<StartResponse>("POST", "/v1/dataflows", req);
+  if (opts.json) {
+    console.log(JSON.stringify(res, null, 2));
+  } else {
+    console.log(`Dataflow started: ${res.uuid}${req.hot_reload ? " (hot-reload enabled)" : ""}`);
+    for (const warning of res.warnings) console.error(`Warning: ${warning}`);
+    for (const failed of res.failed_nodes) {
+      console.error(`Warning: Node '${failed.id}' failed to start`);
+    }
+    if (res.failed_nodes.length) {
+      console.error("");
+      for (const failed of res.failed_nodes) {
+        console.error(`Check logs: dora logs ${res.uuid} --node ${failed.id}`);
+      }
+    }
+    console.error("");
+    console.error(`Use 'dora stop ${res.uuid}' to stop`);
+    console.error("Use 'dora list' to view status");
+    console.error(`Use 'dora logs ${res.uuid}' to view logs`);
+  }
+  if (opts.attach) {
+    const { attach } = await import("./attach.ts");
+    return await attach(client, res.uuid);
+  }
+  return 0;
+}

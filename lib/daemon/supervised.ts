@@ -1,0 +1,37 @@
+/**
+ * What the daemon needs of a running dataflow. `bind.ts` implements it on top of the process
+ * runtime (lib/runtime) and the data plane (lib/dataplane).
+ */
+import type { DataflowStatus, NodeInfo } from "../api/types.ts";
+import type { DataflowRecord } from "./registry.ts";
+
+/** Progress while stopping, in the runtime's terms. */
+export type StopProgress =
+  | { type: "node-stopped"; node: string; killed: boolean }
+  | { type: "not-responding"; node: string; timeoutMs: number }
+  | { type: "force-stopping"; node: string };
+
+/** A dataflow under the daemon's supervision. */
+export interface Supervised {
+  /** Stops every node (graceful ladder, or kill with `force`); resolves once all are gone. */
+  stop(opts: { graceMs: number; force: boolean }, progress: (e: StopProgress) => void): Promise<void>;
+  /** Resolves when every node has exited, with the dataflow's final status. */
+  finished: Promise<DataflowStatus>;
+  /** Current node states, metrics left null (the daemon fills them in). */
+  nodes(): NodeInfo[];
+  /** JSON to store in the registry, enough for `adopt` after a daemon crash. */
+  snapshot(): unknown;
+  /** Process group id of each running node, for CPU/memory sampling. */
+  groups(): Map<string, number>;
+}
+
+/** Starts and re-adopts dataflows. */
+export interface SupervisorFactory {
+  /** Starts `record.request.dataflow`; nodes that fail to spawn are reported, not thrown. */
+  start(
+    record: DataflowRecord,
+    onChange: () => void,
+  ): Promise<{ supervised: Supervised; failedNodes: { id: string; reason: string }[] }>;
+  /** Re-attaches to the nodes of `record` that still run (same pid and start time). */
+  adopt(record: DataflowRecord, onChange: () => void): Promise<Supervised>;
+}
