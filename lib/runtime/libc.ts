@@ -1,0 +1,94 @@
+/**
+ * The few libc calls Deno does not offer: `mkfifo`, non-blocking `open`/`read` of a FIFO and one
+ * `poll` over all of them. Deno reads files (FIFOs included) on its blocking thread pool, one
+ * thread per pending read and about 32 threads in all, so 16 nodes with two output FIFOs each
+ * would starve every other file operation of the process. One `poll` on one thread scales.
+ * Linux only (the runtime also relies on /proc).
+ */
+
+const O_RDONLY = 0;
+const O_NONBLOCK = 0o4000;
+const O_CLOEXEC = 0o2000000;
+
+/** poll(2) event bits. */
+export const POLLIN = 0x1;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+
+const SYMBOLS = {
+  mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
+  open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  pipe2: { parameters: ["buffer", "i32"], result: "i32" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+let lib: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | undefined;
+
+function libc(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
+  if (lib) return lib;
+  if (Deno.build.os !== "linux") {
+    throw new Error(`running nodes is supported on Linux only (this is ${Deno.build.os})`);
+  }
+  lib = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
+  return lib;
+}
+
+const encoder = new TextEncoder();
+const cString = (text: string) => encoder.encode(`${text}\0`);
+
+/** The calling thread's errno (FFI calls that are not `nonblocking` run on this thread). */
+export function errno(): number {
+  const ptr = libc().__errno_location();
+  return ptr === null ? 0 : new Deno.UnsafePointerView(ptr).getInt32();
+}
+
+/** Creates a FIFO; throws with the errno on failure. */
+export function mkfifo(path: string, mode = 0o600): void {
+  if (libc().mkfifo(cString(path), mode) !== 0) {
+    throw new Error(`cannot create FIFO ${path} (errno ${errno()})`);
+  }
+}
+
+/** Opens `path` for non-blocking reading (never blocks, even on a FIFO without writers). */
+export function openNonBlockingRead(path: string): number {
+  const fd = libc().open(cString(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  if (fd < 0) throw new Error(`cannot open ${path} (errno ${errno()})`);
+  return fd;
+}
+
+/** Bytes read into `buf`; 0 at end of file; -1 when nothing is available now (or an error). */
+export function readFd(fd: number, buf: Uint8Array): number {
+  return Number(libc().read(fd, buf, BigInt(buf.length)));
+}
+
+/** Writes `bytes`; returns how many were written or -1. */
+export function writeFd(fd: number, bytes: Uint8Array): number {
+  return Number(libc().write(fd, bytes, BigInt(bytes.length)));
+}
+
+/** Closes a descriptor opened here. */
+export function closeFd(fd: number): void {
+  libc().close(fd);
+}
+
+/** A non-blocking, close-on-exec pipe: `[readFd, writeFd]`. */
+export function makePipe(): [number, number] {
+  const fds = new Int32Array(2);
+  if (libc().pipe2(new Uint8Array(fds.buffer), O_NONBLOCK | O_CLOEXEC) !== 0) {
+    throw new Error(`cannot create pipe (errno ${errno()})`);
+  }
+  return [fds[0]!, fds[1]!];
+}
+
+/**
+ * poll(2) on a packed `struct pollfd[]` (8 bytes each: fd i32, events i16, revents i16), on a
+ * worker thread. Resolves with poll's result; the buffer must not change until then.
+ */
+export function pollFds(pollfds: Uint8Array, count: number, timeoutMs: number): Promise<number> {
+  return libc().poll(pollfds, BigInt(count), timeoutMs);
+}
