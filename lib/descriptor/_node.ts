@@ -82,6 +82,8 @@ export interface NodeDraft {
   sendStdoutAs?: { value: string; at: Position };
   deploy?: { machine?: string };
   limits?: ResourceLimits;
+  /** `git:` was given: `path` then lives in a clone that does not exist here. */
+  fromGit: boolean;
   ok: boolean;
 }
 
@@ -118,6 +120,7 @@ export function readNode(
     outputs: [],
     referable: new Set(),
     deploy: defaults.deploy,
+    fromGit: fields.has("git"),
     ok: true,
   };
 

@@ -138,12 +138,20 @@ function yamlErrorMessage(
 ) {
   switch (err.code) {
     case "DUPLICATE_KEY":
-      return `duplicate key '${text.slice(err.pos[0], err.pos[1])}'`;
+      return `duplicate key '${keyAt(text, err.pos[0])}'`;
     case "MULTIPLE_DOCS":
       return "the file holds more than one YAML document ('---'); a dataflow is one document";
     default:
       return `YAML syntax error: ${err.message.charAt(0).toLowerCase()}${err.message.slice(1)}`;
   }
+}
+
+/** The mapping key written at `offset` (the parser only gives its first character). */
+function keyAt(text: string, offset: number): string {
+  const line = text.slice(offset).split("\n", 1)[0]!;
+  const quoted = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*')/.exec(line);
+  if (quoted) return quoted[1]!.slice(1, -1);
+  return (/^(.*?)\s*:(?:\s|$)/.exec(line)?.[1] ?? line).trim();
 }
 
 function readTopLevel(ctx: Ctx, vars: Record<string, string | undefined>): NodeDraft[] {
@@ -185,7 +193,7 @@ function readTopLevel(ctx: Ctx, vars: Record<string, string | undefined>): NodeD
 function resolveNodes(ctx: Ctx, drafts: NodeDraft[], dir: string, probe: FileProbe): NodeSpec[] {
   const nodes: NodeSpec[] = [];
   for (const draft of drafts) {
-    if (!draft.path) continue;
+    if (!draft.path || draft.fromGit) continue;
     const resolved = resolveProgram(draft.path.value, dir, draft.build.length > 0, probe);
     if (!resolved.ok) {
       ctx.report(draft.path.at, resolved.error);
