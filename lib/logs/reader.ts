@@ -1,0 +1,278 @@
+/**
+ * Reads a dataflow's log folder: every node's records merged by time (rotated files included,
+ * oldest first), filtered by node, `since` and `tail`, and a follow mode that yields new records
+ * as files grow and rotate. Used by `dora logs`.
+ */
+import { type LogRecord, nodeLogFile, parseLogRecord } from "./format.ts";
+
+/** A stored record and the node it belongs to. */
+export interface NodeLogRecord extends LogRecord {
+  node: string;
+}
+
+/** Which records to return. */
+export interface ReadLogOptions {
+  /** Only this node. */
+  node?: string;
+  /** Only the last N records (after the other filters). */
+  tail?: number;
+  /** Only records at or after this time (ms since the epoch). */
+  since?: number;
+}
+
+/** Follow mode: how to stop and how often to look. */
+export interface FollowLogOptions extends ReadLogOptions {
+  /** Ends the iteration (the pending wait is cut short). */
+  signal: AbortSignal;
+  /** How often files are checked for new lines, ms (default 200). */
+  pollMs?: number;
+}
+
+const FILE_NAME = /^(.+)\.log(?:\.(\d+))?$/;
+
+/** Node ids that have log files in `dir` (sorted); empty when the folder does not exist. */
+export async function logNodes(dir: string): Promise<string[]> {
+  const nodes = new Set<string>();
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const match = FILE_NAME.exec(entry.name);
+      if (match && entry.isFile) nodes.add(match[1]!);
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return [...nodes].sort();
+}
+
+/** A node's rotated files, newest first (`.1`, `.2`, ...), without the current file. */
+async function rotatedFiles(dir: string, node: string): Promise<string[]> {
+  const numbered: [number, string][] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const match = FILE_NAME.exec(entry.name);
+      if (match && match[1] === node && match[2] !== undefined) {
+        numbered.push([Number(match[2]), `${dir}/${entry.name}`]);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return numbered.sort((a, b) => a[0] - b[0]).map(([, path]) => path);
+}
+
+function parseLines(node: string, text: string): NodeLogRecord[] {
+  const records: NodeLogRecord[] = [];
+  for (const line of text.split("\n")) {
+    const record = line === "" ? undefined : parseLogRecord(line);
+    if (record) records.push({ node, ...record });
+  }
+  return records;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Older records of a node from its rotated files, read newest file first and only as far back
+ * as `tail`/`since` need (`have` records are already at hand). Skips the file `skipIno`.
+ */
+async function olderRecords(
+  dir: string,
+  node: string,
+  opts: ReadLogOptions,
+  have: number,
+  skipIno?: number,
+): Promise<NodeLogRecord[]> {
+  const parts: NodeLogRecord[][] = [];
+  let count = have;
+  for (const path of await rotatedFiles(dir, node)) {
+    if (opts.tail !== undefined && count >= opts.tail) break;
+    if (skipIno !== undefined && (await Deno.stat(path).catch(() => null))?.ino === skipIno) {
+      continue;
+    }
+    const records = parseLines(node, (await readText(path)) ?? "");
+    parts.unshift(records);
+    count += records.length;
+    const last = records.at(-1);
+    if (opts.since !== undefined && last && last.time < opts.since) break;
+  }
+  return parts.flat();
+}
+
+/**
+ * Merges per-node record lists (each in its own order) by time; a node's own order is never
+ * changed, even if its clock went backwards.
+ */
+export function mergeByTime(lists: NodeLogRecord[][]): NodeLogRecord[] {
+  const heads = lists.map(() => 0);
+  const total = lists.reduce((n, list) => n + list.length, 0);
+  const merged: NodeLogRecord[] = [];
+  while (merged.length < total) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++) {
+      const candidate = lists[i]![heads[i]!];
+      if (!candidate) continue;
+      if (best < 0 || candidate.time < lists[best]![heads[best]!]!.time) best = i;
+    }
+    merged.push(lists[best]![heads[best]!++]!);
+  }
+  return merged;
+}
+
+/** Applies `since` and `tail` to merged records. */
+export function filterRecords(records: NodeLogRecord[], opts: ReadLogOptions): NodeLogRecord[] {
+  let result = opts.since === undefined ? records : records.filter((r) => r.time >= opts.since!);
+  if (opts.tail !== undefined) result = opts.tail <= 0 ? [] : result.slice(-opts.tail);
+  return result;
+}
+
+/** The records of a dataflow's log folder, all nodes merged by time. */
+export async function readLogs(dir: string, opts: ReadLogOptions = {}): Promise<NodeLogRecord[]> {
+  const nodes = opts.node === undefined ? await logNodes(dir) : [opts.node];
+  const lists = await Promise.all(nodes.map(async (node) => {
+    const current = parseLines(node, (await readText(nodeLogFile(dir, node))) ?? "");
+    return [...await olderRecords(dir, node, opts, current.length), ...current];
+  }));
+  return filterRecords(mergeByTime(lists), opts);
+}
+
+/** Reading position in one node's current log file. */
+class Cursor {
+  #decoder = new TextDecoder();
+  #partial = "";
+  private constructor(
+    readonly node: string,
+    private file: Deno.FsFile,
+    private ino: number | null,
+  ) {}
+
+  static async open(dir: string, node: string): Promise<Cursor | undefined> {
+    try {
+      const file = await Deno.open(nodeLogFile(dir, node), { read: true });
+      return new Cursor(node, file, (await file.stat()).ino);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw err;
+    }
+  }
+
+  get heldIno(): number | undefined {
+    return this.ino ?? undefined;
+  }
+
+  /** Complete lines appended since the last call. */
+  async readNew(): Promise<NodeLogRecord[]> {
+    const buf = new Uint8Array(64 * 1024);
+    let text = "";
+    for (;;) {
+      const n = await this.file.read(buf);
+      if (n === null || n === 0) break;
+      text += this.#decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+    const all = this.#partial + text;
+    const cut = all.lastIndexOf("\n");
+    this.#partial = cut < 0 ? all : all.slice(cut + 1);
+    return cut < 0 ? [] : parseLines(this.node, all.slice(0, cut));
+  }
+
+  /**
+   * After the writer rotated: the rest of the old file, the files rotated in between (when it
+   * rotated more than once), then the new file from its start.
+   */
+  async follow(dir: string): Promise<NodeLogRecord[]> {
+    // Stat before reading: once the rename is visible the writer has closed the old file, so
+    // reading it to its end afterwards gets all of it.
+    const stat = await Deno.stat(nodeLogFile(dir, this.node)).catch(() => null);
+    const records = await this.readNew();
+    if (!stat || stat.ino === this.ino) return records;
+    const rotated = await rotatedFiles(dir, this.node);
+    const inos = await Promise.all(
+      rotated.map((path) => Deno.stat(path).then((s) => s.ino, () => null)),
+    );
+    const oldAt = inos.indexOf(this.ino);
+    // Files newer than the one we held, oldest first (all of them if ours is gone).
+    const between = (oldAt < 0 ? rotated : rotated.slice(0, oldAt)).reverse();
+    for (const path of between) {
+      records.push(...parseLines(this.node, (await readText(path)) ?? ""));
+    }
+    this.file.close();
+    const next = await Cursor.open(dir, this.node);
+    if (!next) return records;
+    this.file = next.file;
+    this.ino = next.ino;
+    this.#partial = "";
+    this.#decoder = new TextDecoder();
+    records.push(...await this.readNew());
+    return records;
+  }
+
+  close(): void {
+    try {
+      this.file.close();
+    } catch {
+      // closed
+    }
+  }
+}
+
+/**
+ * Yields the records `readLogs` would return, then every new record as the files grow and
+ * rotate (new nodes included), until `signal` aborts. Each batch is merged by time.
+ */
+export async function* followLogs(
+  dir: string,
+  opts: FollowLogOptions,
+): AsyncGenerator<NodeLogRecord> {
+  const cursors = new Map<string, Cursor>();
+  const wanted = (node: string) => opts.node === undefined || opts.node === node;
+  const pollMs = opts.pollMs ?? 200;
+  try {
+    // The current file is opened before the rotated ones are read, so a rotation in between
+    // neither loses nor repeats lines (the held file is recognised by its inode).
+    const initial: NodeLogRecord[][] = [];
+    for (const node of (await logNodes(dir)).filter(wanted)) {
+      const cursor = await Cursor.open(dir, node);
+      const current = cursor ? await cursor.readNew() : [];
+      const older = await olderRecords(dir, node, opts, current.length, cursor?.heldIno);
+      if (cursor) cursors.set(node, cursor);
+      initial.push([...older, ...current]);
+    }
+    yield* filterRecords(mergeByTime(initial), opts);
+    const sinceOnly = { since: opts.since };
+    while (!opts.signal.aborted) {
+      await abortableSleep(pollMs, opts.signal);
+      if (opts.signal.aborted) break;
+      const batch: NodeLogRecord[][] = [];
+      for (const node of (await logNodes(dir)).filter(wanted)) {
+        let cursor = cursors.get(node);
+        if (!cursor) {
+          cursor = await Cursor.open(dir, node);
+          if (!cursor) continue;
+          cursors.set(node, cursor);
+        }
+        batch.push(await cursor.follow(dir));
+      }
+      yield* filterRecords(mergeByTime(batch), sinceOnly);
+    }
+  } finally {
+    for (const cursor of cursors.values()) cursor.close();
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
