@@ -126,7 +126,7 @@ async function readDataflowFile(file: string, absolute: string): Promise<Uint8Ar
       ? "permission denied"
       : errorMessage(err);
     const hint = err instanceof Deno.errors.NotFound
-      ? [`(looked for ${absolute}; pass the dataflow file as an argument)`]
+      ? [`Looked for ${absolute} (a relative path starts at the current directory).`]
       : [];
     throw new DoraError(`Cannot read dataflow file '${file}': ${reason}`, hint);
   }
@@ -161,7 +161,11 @@ function readTopLevel(ctx: Ctx, vars: Record<string, string | undefined>): NodeD
     return [];
   }
   if (!isMap(root)) {
-    ctx.report(root, `expected a mapping with a 'nodes' list, found ${describe(root)}`);
+    ctx.report(
+      root,
+      `not a dataflow: expected a mapping with a 'nodes' list at the top level, ` +
+        `found ${describe(root)}`,
+    );
     return [];
   }
   const top = root;

@@ -39,10 +39,12 @@ Deno.test("problems: files that are empty, not YAML or not a mapping", async () 
   await expectProblems("\n  \n", [empty]);
   await expectProblems("# only a comment\n", [empty]);
   await expectProblems("hello world\n", [
-    "dataflow.yml:1:1: expected a mapping with a 'nodes' list, found a string",
+    "dataflow.yml:1:1: not a dataflow: expected a mapping with a 'nodes' list at the top " +
+    "level, found a string",
   ]);
   await expectProblems("- id: a\n  path: a.py\n", [
-    "dataflow.yml:1:1: expected a mapping with a 'nodes' list, found a list",
+    "dataflow.yml:1:1: not a dataflow: expected a mapping with a 'nodes' list at the top " +
+    "level, found a list",
   ]);
   await withScratch("", {}, async (s) => {
     await Deno.writeFile(s.file, new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0, 1]));
