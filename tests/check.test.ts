@@ -62,6 +62,20 @@ Deno.test("check: a valid dataflow prints one summary line and exits 0", async (
   });
 });
 
+Deno.test("check: the summary stays one line for many nodes", async () => {
+  await withHome(async (home) => {
+    const ids = Array.from({ length: 10 }, (_, i) => `n${i + 1}`);
+    const yaml = "nodes:\n" + ids.map((id) => `  - id: ${id}\n    path: dynamic\n`).join("");
+    await Deno.writeTextFile(`${home.dir}/dataflow.yml`, yaml);
+    const result = await dora(["check"], { env: home.env, cwd: home.dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      "✓ dataflow.yml is valid: 10 nodes (n1, n2, n3, n4, n5, n6, n7, n8 and 2 more)\n",
+    );
+  });
+});
+
 Deno.test("check: dora-rs example dataflows are accepted", async () => {
   await withHome(async (home) => {
     const cases: [string, string][] = [
