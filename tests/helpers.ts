@@ -30,12 +30,21 @@ export function freePort(): number {
   }
 }
 
+function denoDir(): string {
+  const explicit = Deno.env.get("DENO_DIR");
+  if (explicit) return explicit;
+  const xdg = Deno.env.get("XDG_CACHE_HOME");
+  return xdg ? `${xdg}/deno` : `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
+}
+
 /** Creates a private HOME with a free daemon port and short timers. */
 export async function makeHome(extraEnv: Record<string, string> = {}): Promise<TestHome> {
   const dir = await Deno.makeTempDir({ prefix: "dora-test-" });
   const doraHome = `${dir}/.dora`;
   const port = freePort();
   const env: Record<string, string> = {
+    // A new HOME would also move Deno's cache: keep the one this test process uses.
+    DENO_DIR: denoDir(),
     HOME: dir,
     DORA_HOME: doraHome,
     DORA_DAEMON_PORT: String(port),
