@@ -13,6 +13,7 @@ import type {
 } from "../api/types.ts";
 import { uuidv7 } from "../ids.ts";
 import { sampleGroups } from "../runtime/metrics.ts";
+import { storedNodeInfos } from "./bind.ts";
 import type { Logger } from "./logger.ts";
 import { generateName, nameProblem } from "./names.ts";
 import { type DataflowRecord, Registry } from "./registry.ts";
@@ -31,9 +32,7 @@ export class Daemon {
   private shutdown: Promise<void> | undefined;
   private signalShutdown: (done: Promise<void>) => void = () => {};
   /** Resolves once a destroy has been requested and has finished. */
-  readonly shutdownDone = new Promise<void>((resolve) =>
-    this.signalShutdown = resolve
-  );
+  readonly shutdownDone = new Promise<void>((resolve) => this.signalShutdown = resolve);
 
   constructor(
     private readonly factory: SupervisorFactory,
@@ -187,7 +186,7 @@ export class Daemon {
   describe(record: DataflowRecord): DataflowInfo {
     const supervised = this.running.get(record.uuid);
     const groups = supervised?.groups() ?? new Map<string, number>();
-    const nodes = (supervised?.nodes() ?? storedNodes(record)).map((node) => {
+    const nodes = (supervised?.nodes() ?? storedNodeInfos(record)).map((node) => {
       const pgid = groups.get(node.id);
       const sample = pgid === undefined ? undefined : this.metrics.get(pgid);
       return {
@@ -234,7 +233,12 @@ export class Daemon {
         if (e.type === "node-stopped") {
           emit({ type: "node-stopped", uuid: record.uuid, node: e.node, killed: e.killed });
         } else if (e.type === "not-responding") {
-          emit({ type: "not-responding", uuid: record.uuid, node: e.node, timeout_ms: e.timeoutMs });
+          emit({
+            type: "not-responding",
+            uuid: record.uuid,
+            node: e.node,
+            timeout_ms: e.timeoutMs,
+          });
         } else emit({ type: "force-stopping", uuid: record.uuid, node: e.node });
       };
       let stopping = this.stops.get(record.uuid);
@@ -308,9 +312,4 @@ export class Daemon {
     }
     throw new ApiError(404, "no_route", `Unknown API request ${method} /${path.join("/")}`);
   };
-}
-
-function storedNodes(record: DataflowRecord): DataflowInfo["nodes"] {
-  const runtime = record.runtime as { nodes?: DataflowInfo["nodes"] } | null;
-  return Array.isArray(runtime?.nodes) ? runtime.nodes : [];
 }

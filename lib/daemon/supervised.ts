@@ -14,7 +14,10 @@ export type StopProgress =
 /** A dataflow under the daemon's supervision. */
 export interface Supervised {
   /** Stops every node (graceful ladder, or kill with `force`); resolves once all are gone. */
-  stop(opts: { graceMs: number; force: boolean }, progress: (e: StopProgress) => void): Promise<void>;
+  stop(
+    opts: { graceMs: number; force: boolean },
+    progress: (e: StopProgress) => void,
+  ): Promise<void>;
   /** Resolves when every node has exited, with the dataflow's final status. */
   finished: Promise<DataflowStatus>;
   /** Current node states, metrics left null (the daemon fills them in). */
