@@ -1,0 +1,9 @@
+/**
+ * Process supervision: run a dataflow's nodes, each in its own session and process group, with
+ * their output in per-node logs; stop them with a grace period; re-adopt them after the
+ * supervisor itself died. Used by `dora run` and by the daemon.
+ */
+export { DataflowRuntime } from "./dataflow.ts";
+export { GroupSampler, type GroupUsage, sampleGroups } from "./metrics.ts";
+export type * from "./types.ts";
+export type { DataPlane, DataPlaneOptions } from "./plane.ts";

@@ -1,0 +1,423 @@
+/**
+ * One node's processes: spawning (or re-adopting) it in its own session and process group, its
+ * output from the FIFOs into the log and `onLine`, signals to the whole group, and the end: a
+ * node is done only when its group is empty and its output drained.
+ */
+import type { NodeSpec } from "../descriptor/types.ts";
+import { errorMessage } from "../errors.ts";
+import { type LogStream, nodeLogFile } from "../logs/format.ts";
+import { LogWriter } from "../logs/writer.ts";
+import { nodeArgv, nodeEnv, wrapWithFifos } from "./command.ts";
+import { type FifoHandle, fifoPoller } from "./fifo.ts";
+import { mkfifo } from "./libc.ts";
+import { LineSplitter } from "./lines.ts";
+import type { DataPlane } from "./plane.ts";
+import {
+  decodeWaitStatus,
+  groupMembers,
+  isLive,
+  type ProcStat,
+  readProcTable,
+  readStat,
+} from "./proc.ts";
+import type { NodeSnapshot, NodeStatus, RuntimeOptions } from "./types.ts";
+
+/** Lines of stderr kept for the failure report. */
+const STDERR_TAIL = 10;
+/** After the main process exits, its leftovers get SIGTERM, then SIGKILL this much later. */
+const LEFTOVER_GRACE_MS = 2000;
+/** How often an emptying group is checked. */
+const REAP_POLL_MS = 50;
+/** How often an adopted node (not our child: no exit notification) is checked. */
+const ADOPTED_POLL_MS = 250;
+
+const FINAL: ReadonlySet<NodeStatus> = new Set(["Succeeded", "Failed", "Stopped", "Unknown"]);
+
+/** What a node runner shares with its dataflow. */
+export interface NodeContext
+  extends Pick<RuntimeOptions, "extraEnv" | "plane" | "onLine" | "onChange" | "onWarning"> {
+  spec: NodeSpec;
+  dir: string;
+  logDir: string;
+  stateDir: string;
+  baseEnv: Record<string, string>;
+}
+
+interface Exit {
+  known: boolean;
+  code: number | null;
+  signal: string | null;
+}
+
+interface OutputStream {
+  stream: LogStream;
+  path: string;
+  handle: FifoHandle;
+  splitter: LineSplitter;
+}
+
+/** Supervises one node. */
+export class NodeRunner {
+  status: NodeStatus = "Pending";
+  pid: number | null = null;
+  startTime: number | null = null;
+  restarts = 0;
+  exitCode: number | null = null;
+  signalName: string | null = null;
+  startedAt: string | null = null;
+  endedAt: string | null = null;
+  reason: string | null = null;
+  lastStderr: string[] = [];
+  /** A user's stop reached this node: however it ends, it is Stopped. */
+  stopping = false;
+  /** Set when the stop ladder sent SIGKILL; the text says why (for the log). */
+  killedBecause: string | null = null;
+  #alive = false;
+  #done: Promise<void> = Promise.resolve();
+  #resolveDone: () => void = () => {};
+  #outputs: OutputStream[] = [];
+  #log: LogWriter;
+  #plane: DataPlane | undefined;
+
+  constructor(private readonly ctx: NodeContext) {
+    this.#plane = ctx.plane;
+    this.#log = new LogWriter(nodeLogFile(ctx.logDir, ctx.spec.id), {
+      onWarning: (message) =>
+        ctx.onWarning ? ctx.onWarning(ctx.spec.id, message) : console.error(`Warning: ${message}`),
+    });
+  }
+
+  get id(): string {
+    return this.ctx.spec.id;
+  }
+
+  get kind(): NodeSpec["kind"] {
+    return this.ctx.spec.kind;
+  }
+
+  /** Spawned (or adopted) and its process group not yet seen empty. */
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** Resolves when the node's group is empty and its output drained (at once if never run). */
+  get done(): Promise<void> {
+    return this.#done;
+  }
+
+  /** Whether the node reached a final state. */
+  get finished(): boolean {
+    return FINAL.has(this.status);
+  }
+
+  #begin(): void {
+    this.#alive = true;
+    this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+    this.exitCode = null;
+    this.signalName = null;
+    this.endedAt = null;
+    this.reason = null;
+    this.killedBecause = null;
+  }
+
+  /** Starts the node. Never throws: a node that cannot start ends `Failed` with a reason. */
+  spawn(): void {
+    const { spec } = this.ctx;
+    this.#begin();
+    const env = nodeEnv(
+      this.ctx.baseEnv,
+      spec,
+      this.ctx.extraEnv,
+      this.#plane ? (merged) => this.#plane!.nodeEnv(spec.id, merged) : undefined,
+    );
+    let argv: string[];
+    try {
+      argv = nodeArgv(spec, env.PATH ?? "");
+      this.#openOutputs(true);
+    } catch (err) {
+      this.#closeOutputs();
+      return this.#failToStart(errorMessage(err));
+    }
+    const [stdoutFifo, stderrFifo] = this.#outputs.map((o) => o.path) as [string, string];
+    const cmd = wrapWithFifos(spec.id, argv, stdoutFifo, stderrFifo);
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(cmd.command, {
+        args: cmd.args,
+        cwd: this.ctx.dir,
+        env,
+        clearEnv: true,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+        detached: true,
+      }).spawn();
+    } catch (err) {
+      this.#closeOutputs();
+      const reason = err instanceof Deno.errors.NotFound
+        ? `working directory not found: ${this.ctx.dir}`
+        : errorMessage(err);
+      return this.#failToStart(reason);
+    }
+    this.pid = child.pid;
+    this.startTime = readStat(child.pid)?.startTime ?? null;
+    this.startedAt = new Date().toISOString();
+    this.status = "Running";
+    this.#dora(`started (pid ${child.pid}): ${argv.map(quote).join(" ")}`);
+    this.#plane?.nodeSpawned(spec.id);
+    this.ctx.onChange?.();
+    child.status.then(
+      (s) => this.#ended({ known: true, code: s.signal ? null : s.code, signal: s.signal }),
+      () => this.#ended({ known: false, code: null, signal: null }),
+    );
+  }
+
+  /**
+   * Takes over a node from a supervisor that died: keeps watching it when the same process
+   * (pid and start time) still runs, otherwise records that it ended unwatched.
+   */
+  adopt(snap: NodeSnapshot): void {
+    this.status = snap.status;
+    this.pid = snap.pid;
+    this.startTime = snap.start_time;
+    this.restarts = snap.restarts;
+    this.exitCode = snap.exit_code;
+    this.signalName = snap.signal;
+    this.startedAt = snap.started_at;
+    this.endedAt = snap.ended_at;
+    this.reason = snap.reason;
+    this.lastStderr = [...snap.last_stderr];
+    if (this.finished || snap.pid === null || this.ctx.spec.kind === "dynamic") return;
+    this.stopping = snap.status === "Stopping";
+    this.#alive = true;
+    this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+    const stat = readStat(snap.pid);
+    const same = stat !== undefined && stat.startTime === snap.start_time;
+    try {
+      // Output the node wrote meanwhile waits in the FIFOs; a node that is gone took it along.
+      this.#openOutputs(false);
+    } catch (err) {
+      this.#warn(`cannot reopen the output of node '${this.id}': ${errorMessage(err)}`);
+    }
+    if (same && isLive(stat)) {
+      this.#dora(`adopted (pid ${snap.pid}) by a new supervisor`);
+      this.#watchAdopted(snap.pid, snap.start_time!);
+      return;
+    }
+    const exit = same ? zombieExit(stat) : unknownExit();
+    if (!exit.known) this.reason = "ended while no supervisor was watching; exit code unknown";
+    // A different process now has the pid: the old group is empty, leave the new one alone.
+    void this.#ended(exit, !same && stat !== undefined);
+  }
+
+  /** Sends `signal` to every process of the node (its group, and its session). */
+  signal(signal: Deno.Signal): void {
+    if (!this.#alive || this.pid === null) return;
+    const pgid = this.pid;
+    try {
+      Deno.kill(-pgid, signal);
+    } catch {
+      // group already empty
+    }
+    for (const proc of readProcTable()) {
+      if (proc.session === pgid && proc.pgrp !== pgid && isLive(proc)) tryKill(proc.pid, signal);
+    }
+  }
+
+  /** SIGKILL to the whole group; `because` goes to the log. */
+  kill(because: string): void {
+    this.killedBecause ??= because;
+    this.signal("SIGKILL");
+  }
+
+  /** Marks a node that is not running as stopped (e.g. a dynamic node at the end). */
+  markStopped(): void {
+    if (this.finished || this.#alive) return;
+    this.status = "Stopped";
+    this.endedAt ??= new Date().toISOString();
+  }
+
+  /** The stored form. */
+  snapshot(): NodeSnapshot {
+    return {
+      id: this.id,
+      status: this.status,
+      pid: this.pid,
+      start_time: this.startTime,
+      restarts: this.restarts,
+      exit_code: this.exitCode,
+      signal: this.signalName,
+      started_at: this.startedAt,
+      ended_at: this.endedAt,
+      reason: this.reason,
+      last_stderr: [...this.lastStderr],
+    };
+  }
+
+  /** Releases the log file (when the dataflow is over). */
+  close(): void {
+    this.#log.close();
+  }
+
+  #openOutputs(create: boolean): void {
+    for (const stream of ["stdout", "stderr"] as const) {
+      const path = `${this.ctx.stateDir}/${this.id}.${stream}`;
+      if (create) {
+        try {
+          Deno.removeSync(path);
+        } catch {
+          // not there
+        }
+        mkfifo(path);
+      }
+      const splitter = new LineSplitter();
+      const handle = fifoPoller.watch(
+        path,
+        (chunk) => this.#emit(stream, splitter.push(chunk)),
+        () => this.#emit(stream, splitter.flush()),
+      );
+      this.#outputs.push({ stream, path, handle, splitter });
+    }
+  }
+
+  /** Reads what is left, then closes and removes the FIFOs. */
+  #closeOutputs(): void {
+    for (const output of this.#outputs.splice(0)) {
+      output.handle.drain();
+      this.#emit(output.stream, output.splitter.flush());
+      output.handle.close();
+      try {
+        Deno.removeSync(output.path);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  #emit(stream: LogStream, lines: string[]): void {
+    if (lines.length === 0) return;
+    const time = Date.now();
+    this.#log.append(lines.map((text) => ({ time, stream, text })));
+    for (const text of lines) {
+      this.ctx.onLine?.(this.id, stream, text, time);
+      if (stream === "stdout" && this.ctx.spec.sendStdoutAs) this.#plane?.stdoutLine(this.id, text);
+    }
+    if (stream === "stderr") this.lastStderr = [...this.lastStderr, ...lines].slice(-STDERR_TAIL);
+  }
+
+  #dora(text: string): void {
+    this.#emit("dora", [text]);
+  }
+
+  #warn(message: string): void {
+    if (this.ctx.onWarning) this.ctx.onWarning(this.id, message);
+    else console.error(`Warning: ${message}`);
+  }
+
+  #failToStart(reason: string): void {
+    this.status = "Failed";
+    this.reason = reason;
+    this.endedAt = new Date().toISOString();
+    this.#alive = false;
+    this.#dora(`failed to start: ${reason}`);
+    this.ctx.onChange?.();
+    this.#resolveDone();
+  }
+
+  #watchAdopted(pid: number, startTime: number): void {
+    const timer = setInterval(() => {
+      const stat = readStat(pid);
+      if (stat && stat.startTime === startTime && isLive(stat)) return;
+      clearInterval(timer);
+      const exit = stat && stat.startTime === startTime ? zombieExit(stat) : unknownExit();
+      if (!exit.known) this.reason = "exit code unknown: the node was adopted, not started, here";
+      void this.#ended(exit);
+    }, ADOPTED_POLL_MS);
+  }
+
+  async #ended(exit: Exit, pidReused = false): Promise<void> {
+    this.exitCode = exit.code;
+    this.signalName = exit.signal;
+    this.#plane?.nodeExited(this.id, false);
+    if (!pidReused && this.pid !== null) await this.#reapGroup(this.pid);
+    this.#closeOutputs();
+    this.#alive = false;
+    this.endedAt = new Date().toISOString();
+    if (this.stopping) this.status = "Stopped";
+    else if (!exit.known) this.status = "Unknown";
+    else this.status = exit.code === 0 ? "Succeeded" : "Failed";
+    const execError = exit.code === 126 || exit.code === 127 ? this.#wrapperError() : undefined;
+    if (execError && !this.stopping) {
+      this.reason = execError;
+      this.#dora(`failed to start: ${execError}`);
+    } else {
+      this.#dora(this.#exitText(exit));
+    }
+    this.ctx.onChange?.();
+    this.#resolveDone();
+  }
+
+  /** Kills what the main process left behind: no orphans. */
+  async #reapGroup(pgid: number): Promise<void> {
+    let members = groupMembers(pgid);
+    if (members.length === 0) return;
+    const leftovers = members.length;
+    signalAll(pgid, members, "SIGTERM");
+    const killAt = Date.now() + LEFTOVER_GRACE_MS;
+    let killed = false;
+    while ((members = groupMembers(pgid)).length > 0) {
+      if (!killed && Date.now() >= killAt) {
+        signalAll(pgid, members, "SIGKILL");
+        killed = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, REAP_POLL_MS));
+    }
+    const what = leftovers === 1 ? "1 leftover process" : `${leftovers} leftover processes`;
+    this.#dora(`${what} ${killed ? "killed (SIGKILL)" : "terminated"} after the node exited`);
+  }
+
+  /** The wrapper shell's own complaint when `exec` failed (dash and bash wordings). */
+  #wrapperError(): string | undefined {
+    const prefix = `${this.id}: `;
+    for (const line of this.lastStderr) {
+      if (!line.startsWith(prefix)) continue;
+      const match = /^(?:\d+: exec: |line \d+: )(.*)$/.exec(line.slice(prefix.length));
+      if (match) return `cannot execute ${match[1]}`;
+    }
+    return undefined;
+  }
+
+  #exitText(exit: Exit): string {
+    if (this.killedBecause) return `killed by SIGKILL ${this.killedBecause}`;
+    if (!exit.known) return this.reason ?? "ended; exit code unknown";
+    const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    return this.stopping ? `stopped: ${how}` : how;
+  }
+}
+
+function unknownExit(): Exit {
+  return { known: false, code: null, signal: null };
+}
+
+/** A zombie still shows its wait status (field 52): the exit is known after all. */
+function zombieExit(stat: ProcStat | undefined): Exit {
+  if (stat?.state !== "Z" || stat.exitStatus === undefined) return unknownExit();
+  return { known: true, ...decodeWaitStatus(stat.exitStatus) };
+}
+
+function tryKill(pid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(pid, signal);
+  } catch {
+    // gone
+  }
+}
+
+function signalAll(pgid: number, members: ProcStat[], signal: Deno.Signal): void {
+  tryKill(-pgid, signal);
+  for (const proc of members) if (proc.pgrp !== pgid) tryKill(proc.pid, signal);
+}
+
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}

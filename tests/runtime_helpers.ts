@@ -1,0 +1,96 @@
+/**
+ * Helpers for runtime tests: node specs built in code, a private folder per test, and a
+ * runtime that records every line and stop event.
+ */
+import type { Dataflow, NodeSpec } from "../lib/descriptor/types.ts";
+import type { LogStream } from "../lib/logs/format.ts";
+import { DataflowRuntime, type RuntimeOptions, type StopEvent } from "../lib/runtime/mod.ts";
+import { FIXTURES } from "./helpers.ts";
+
+/** A node running `program` (a fixture name, or an absolute path) with `args`. */
+export function nodeSpec(
+  id: string,
+  program: string,
+  args: string[] = [],
+  extra: Partial<NodeSpec> = {},
+): NodeSpec {
+  const path = program.startsWith("/") ? program : `${FIXTURES}/${program}`;
+  return {
+    id,
+    path: program,
+    kind: path.endsWith(".py") ? "python" : "executable",
+    program: path,
+    args,
+    env: {},
+    build: [],
+    inputs: {},
+    outputs: [],
+    position: { line: 1, col: 1 },
+    ...extra,
+  };
+}
+
+/** A dataflow of `nodes` whose folder is the fixtures folder. */
+export function dataflowOf(nodes: NodeSpec[]): Dataflow {
+  return { file: `${FIXTURES}/inline.yml`, dir: FIXTURES, nodes };
+}
+
+/** One line seen through `onLine`. */
+export interface SeenLine {
+  node: string;
+  stream: LogStream;
+  text: string;
+}
+
+/** A runtime plus what it reported. */
+export interface Recorded {
+  runtime: DataflowRuntime;
+  lines: SeenLine[];
+  events: StopEvent[];
+  /** Lines of one node and stream. */
+  textOf(node: string, stream?: LogStream): string[];
+}
+
+/** A temp folder for logs and FIFOs. */
+export async function tempRoot(): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await Deno.makeTempDir({ prefix: "dora-rt-" });
+  return { dir, cleanup: () => Deno.remove(dir, { recursive: true }).catch(() => {}) };
+}
+
+/** Options for a runtime under `root`. */
+export function runtimeOptions(
+  root: string,
+  nodes: NodeSpec[],
+  extra: Partial<RuntimeOptions> = {},
+): RuntimeOptions {
+  return {
+    uuid: "0190a0a0-0000-7000-8000-000000000001",
+    name: "test",
+    dataflow: dataflowOf(nodes),
+    logDir: `${root}/logs`,
+    stateDir: `${root}/state`,
+    ...extra,
+  };
+}
+
+/** Starts (or adopts, with `snapshot`) a runtime that records lines. */
+export async function recordRuntime(
+  opts: RuntimeOptions,
+  snapshot?: Parameters<typeof DataflowRuntime.adopt>[1],
+): Promise<Recorded> {
+  const lines: SeenLine[] = [];
+  const withLines = {
+    ...opts,
+    onLine: (node: string, stream: LogStream, text: string) => lines.push({ node, stream, text }),
+  };
+  const runtime = snapshot
+    ? await DataflowRuntime.adopt(withLines, snapshot)
+    : await DataflowRuntime.start(withLines);
+  return {
+    runtime,
+    lines,
+    events: [],
+    textOf: (node, stream = "stdout") =>
+      lines.filter((l) => l.node === node && l.stream === stream).map((l) => l.text),
+  };
+}
