@@ -92,7 +92,7 @@ Deno.test("start brings the daemon up, prints one UUID and the hints; list, logs
       return logs.code === 0 && logs.stdout.split("\n").filter(Boolean).length === 3;
     });
     const merged = await dora(["logs", "my-robot"], { env: home.env });
-    assert.match(merged.stdout, /^camera   \| camera \d+$/m);
+    assert.match(merged.stdout, /^camera {3}\| camera \d+$/m);
     assert.match(merged.stdout, /^detector \| detector \d+$/m);
 
     const stop = await dora(["stop", uuid], { env: home.env });
@@ -238,7 +238,7 @@ Deno.test("a node that ignores SIGTERM: the seed's warning lines, then it is kil
       "  ✓ Node terminated",
       "Dataflow stopped successfully",
     ]);
-    assert.match(stop.stdout, /  ✓ detector stopped/);
+    assert.ok(stop.stdout.includes("  ✓ detector stopped"));
     for (const pid of pids) assert.ok(!pidAlive(pid));
     const info = (await listJson(home)).find((d) => d.uuid === uuid)!;
     assert.equal(info.status, "Stopped", "a user's stop is not a failure");

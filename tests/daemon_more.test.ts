@@ -81,7 +81,7 @@ Deno.test("start --attach streams output; Ctrl-C stops the dataflow and exits 0"
     env: home.env,
   });
   try {
-    await pollUntil("attached output", () => /camera   \| camera 3\b/.test(attached.stdout()));
+    await pollUntil("attached output", () => /camera {3}\| camera 3\b/.test(attached.stdout()));
     const pids = (await listJson(home))[0]!.nodes.map((n) => n.pid!);
     attached.child.kill("SIGINT");
     const result = await attached.finished;

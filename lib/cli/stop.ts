@@ -65,7 +65,7 @@ function printer(byName: boolean, graceMs: number) {
   };
 }
 
-async function confirm(question: string): Promise<boolean> {
+function confirm(question: string): boolean {
   if (!settings.confirmStop() || !Deno.stdin.isTerminal()) return true;
   const answer = prompt(`${question} [y/N]`);
   return answer !== null && /^y(es)?$/i.test(answer.trim());
@@ -105,7 +105,7 @@ async function stopAll(client: DaemonClient, req: StopRequest): Promise<number> 
     console.log("No running dataflows to stop");
     return 0;
   }
-  if (!await confirm(`Stop all ${active.length} running dataflows?`)) return 1;
+  if (!confirm(`Stop all ${active.length} running dataflows?`)) return 1;
   console.log("Stopping all dataflows...");
   // Stop in parallel, print each dataflow's block in order as it completes.
   const blocks = active.map((info) => {
@@ -182,7 +182,7 @@ export async function stop(refWords: string[], opts: StopOptions): Promise<numbe
     console.log(`Dataflow ${info.name} (${info.uuid}) is not running (${info.status})`);
     return 0;
   }
-  if (!await confirm(`Stop dataflow ${info.name} (${info.uuid})?`)) {
+  if (!confirm(`Stop dataflow ${info.name} (${info.uuid})?`)) {
     console.log("Not stopped");
     return 1;
   }
