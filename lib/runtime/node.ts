@@ -193,11 +193,13 @@ export class NodeRunner {
     this.#done = new Promise((resolve) => this.#resolveDone = resolve);
     const stat = readStat(snap.pid);
     const same = stat !== undefined && stat.startTime === snap.start_time;
+    const pidReused = !same && stat !== undefined;
     try {
-      // Output the node wrote meanwhile waits in the FIFOs; a node that is gone took it along.
-      this.#openOutputs(false);
+      // Output written meanwhile waits in the FIFOs (for a node that is gone: only what its
+      // leftover processes still hold).
+      if (!pidReused) this.#openOutputs(false);
     } catch (err) {
-      this.#warn(`cannot reopen the output of node '${this.id}': ${errorMessage(err)}`);
+      if (same) this.#warn(`cannot reopen the output of node '${this.id}': ${errorMessage(err)}`);
     }
     if (same && isLive(stat)) {
       this.#dora(`adopted (pid ${snap.pid}) by a new supervisor`);
@@ -207,7 +209,7 @@ export class NodeRunner {
     const exit = same ? zombieExit(stat) : unknownExit();
     if (!exit.known) this.reason = "ended while no supervisor was watching; exit code unknown";
     // A different process now has the pid: the old group is empty, leave the new one alone.
-    void this.#ended(exit, !same && stat !== undefined);
+    void this.#ended(exit, pidReused);
   }
 
   /** Sends `signal` to every process of the node (its group, and its session). */
