@@ -10,8 +10,12 @@ import type { DataflowSnapshot, RuntimeOptions } from "../lib/runtime/mod.ts";
 import { FIXTURES, killPid, pidAlive, pollUntil, readPidFile, ROOT } from "./helpers.ts";
 import { nodeSpec, recordRuntime, runtimeOptions, tempRoot } from "./runtime_helpers.ts";
 
-/** Starts a host supervisor for `opts`; returns it once its nodes run. */
-async function startHost(dir: string, opts: RuntimeOptions) {
+/**
+ * Starts a host supervisor for `opts`; returns it once its nodes run. If the test fails early,
+ * `root.cleanup()` kills the host and its nodes.
+ */
+async function startHost(root: Awaited<ReturnType<typeof tempRoot>>, opts: RuntimeOptions) {
+  const dir = root.dir;
   const optionsFile = `${dir}/options.json`;
   const snapshotFile = `${dir}/snapshot.json`;
   await Deno.writeTextFile(optionsFile, JSON.stringify(opts));
@@ -22,6 +26,15 @@ async function startHost(dir: string, opts: RuntimeOptions) {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
+  root.defer(async () => {
+    killPid(child.pid, "SIGKILL");
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
+    const snap = await Deno.readTextFile(snapshotFile).then(JSON.parse, () => null);
+    for (const node of (snap as DataflowSnapshot | null)?.nodes ?? []) {
+      if (node.pid !== null) killPid(node.pid, "SIGKILL", true);
+    }
+  });
   const reader = child.stdout.getReader();
   const first = await reader.read();
   assert.equal(new TextDecoder().decode(first.value).trim(), "ready");
@@ -51,7 +64,7 @@ Deno.test("adopted nodes lose no output written while unsupervised, and stop nor
       nodeSpec("counter", "counter.py", [], { env: { INTERVAL: "5", COUNT_FILE: countFile } }),
       nodeSpec("done", "exit_code.py", ["0"]),
     ]);
-    const host = await startHost(root.dir, opts);
+    const host = await startHost(root, opts);
     const logDir = opts.logDir;
     const logged = async () =>
       (await readLogs(logDir, { node: "counter" })).filter((r) => r.stream === "stdout");
@@ -108,7 +121,7 @@ Deno.test("a node that fills its FIFO while unsupervised waits, unharmed, for th
   const root = await tempRoot();
   try {
     const opts = runtimeOptions(root.dir, [nodeSpec("flood", "flood.py", ["forever"])]);
-    const host = await startHost(root.dir, opts);
+    const host = await startHost(root, opts);
     const logged = async () => (await readLogs(opts.logDir, { node: "flood" })).length;
     await pollUntil("flood logging", async () => (await logged()) > 1000);
     const pid = (await host.snapshot()).nodes[0]!.pid!;
@@ -158,7 +171,7 @@ Deno.test("a node that ended while unsupervised is marked, and its leftovers kil
       nodeSpec("forker", "forker.py", [], { env: { MODE: "group", PID_FILE: pidFile } }),
       nodeSpec("ticker", "ticker.py", ["t"]),
     ]);
-    const host = await startHost(root.dir, opts);
+    const host = await startHost(root, opts);
     const grandchild = await readPidFile(pidFile);
     await host.kill();
     const snapshot = await host.snapshot();

@@ -51,10 +51,32 @@ export interface Recorded {
   textOf(node: string, stream?: LogStream): string[];
 }
 
-/** A temp folder for logs and FIFOs. */
-export async function tempRoot(): Promise<{ dir: string; cleanup(): Promise<void> }> {
+/** Runtimes started by tests, killed by `cleanup` if a failed test left them running. */
+const started = new Set<DataflowRuntime>();
+
+/** A temp folder for logs and FIFOs, and a cleanup that leaves no process behind. */
+export async function tempRoot(): Promise<{
+  dir: string;
+  /** Runs `fn` at cleanup, before the folder is removed. */
+  defer(fn: () => unknown): void;
+  cleanup(): Promise<void>;
+}> {
   const dir = await Deno.makeTempDir({ prefix: "dora-rt-" });
-  return { dir, cleanup: () => Deno.remove(dir, { recursive: true }).catch(() => {}) };
+  const deferred: (() => unknown)[] = [];
+  return {
+    dir,
+    defer: (fn) => deferred.push(fn),
+    async cleanup() {
+      for (const fn of deferred.reverse()) await fn();
+      for (const runtime of started) {
+        if (runtime.status === "Running" || runtime.status === "Stopping") {
+          await runtime.stop({ force: true });
+        }
+        started.delete(runtime);
+      }
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
 }
 
 /** Options for a runtime under `root`. */
@@ -86,6 +108,7 @@ export async function recordRuntime(
   const runtime = snapshot
     ? await DataflowRuntime.adopt(withLines, snapshot)
     : await DataflowRuntime.start(withLines);
+  started.add(runtime);
   return {
     runtime,
     lines,

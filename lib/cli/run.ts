@@ -1,0 +1,201 @@
+/**
+ * `dora run [FILE] [--grace-duration D]`: runs a dataflow in the foreground, without any daemon.
+ * Every node line is printed as `<node-id> | <line>`; Ctrl-C (or SIGTERM/SIGHUP) stops every
+ * node gracefully, a second Ctrl-C kills them at once. Exit 0 when every node succeeded or the
+ * user stopped the run; 1 with a report when a node failed.
+ */
+import { ensureDoraHome, logsRoot, runDir, settings } from "../config.ts";
+import { loadDataflowOrThrow } from "../descriptor/mod.ts";
+import { UsageError } from "../errors.ts";
+import { uuidv7 } from "../ids.ts";
+import type { LogStream } from "../logs/format.ts";
+import { CHECK, colorEnabled, makePrefixer, paint, parseDuration } from "../output/format.ts";
+import {
+  type DataflowResult,
+  DataflowRuntime,
+  type NodeSnapshot,
+  type StopEvent,
+} from "../runtime/mod.ts";
+
+/** Flags of `dora run`, as main.ts parses them. */
+export interface RunOptions {
+  graceDuration?: string;
+  hotReload?: boolean;
+  watch?: string;
+  restartPolicy?: string;
+}
+
+const encoder = new TextEncoder();
+
+/** Writes whole lines to a stream, batching the lines of one turn into one write. */
+class LineOut {
+  #pending: string[] = [];
+  #scheduled = false;
+  #broken = false;
+  constructor(private readonly stream: typeof Deno.stdout | typeof Deno.stderr) {}
+
+  line(text: string): void {
+    if (this.#broken) return;
+    this.#pending.push(text);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#pending.length === 0 || this.#broken) return;
+    const data = encoder.encode(this.#pending.join("\n") + "\n");
+    this.#pending = [];
+    try {
+      let done = 0;
+      while (done < data.length) done += this.stream.writeSync(data.subarray(done));
+    } catch {
+      // The reader went away (closed pipe, hung-up terminal): the run goes on, logs are kept.
+      this.#broken = true;
+    }
+  }
+}
+
+/** Runs the dataflow in `file` until every node has exited or the user stops it. */
+export async function run(file: string, opts: RunOptions = {}): Promise<number> {
+  const graceMs = graceFrom(opts.graceDuration);
+  const out = new LineOut(Deno.stdout);
+  const err = new LineOut(Deno.stderr);
+  if (opts.hotReload || opts.watch || opts.restartPolicy) {
+    err.line("Warning: --hot-reload, --watch and --restart-policy are not supported yet; ignored");
+  }
+
+  // Signals are caught from the start: a Ctrl-C while loading must not leave nodes behind.
+  let interrupts = 0;
+  let onInterrupt: () => void = () => interrupts++;
+  const handler = () => onInterrupt();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) Deno.addSignalListener(signal, handler);
+  let runtime: DataflowRuntime | undefined;
+  try {
+    const dataflow = await loadDataflowOrThrow(file);
+    if (interrupts > 0) return 0;
+    await ensureDoraHome("logs", "run");
+    const uuid = uuidv7();
+    const logDir = `${logsRoot()}/${uuid}`;
+    const ids = dataflow.nodes.map((n) => n.id);
+    const prefix = makePrefixer(ids, colorEnabled(Deno.stdout));
+    const errPrefix = makePrefixer(ids, colorEnabled(Deno.stderr));
+    runtime = await DataflowRuntime.start({
+      uuid,
+      name: uuid,
+      dataflow,
+      logDir,
+      stateDir: `${runDir()}/${uuid}`,
+      onLine: (node: string, stream: LogStream, text: string) => {
+        if (stream !== "dora") out.line(`${prefix(node)}${text}`);
+        else if (!text.startsWith("started (pid")) err.line(`${errPrefix(node)}[dora] ${text}`);
+      },
+      onWarning: (_node, message) => err.line(`Warning: ${message}`),
+    });
+    const started = runtime;
+    const color = colorEnabled(Deno.stderr);
+    onInterrupt = () => {
+      interrupts++;
+      if (interrupts === 1) {
+        err.line(
+          `Stopping dataflow (grace period ${seconds(graceMs)}; Ctrl-C again to kill at once)...`,
+        );
+        void started.stop({ graceMs }, (e) => stopLines(e, color).forEach((l) => err.line(l)));
+      } else if (interrupts === 2) {
+        err.line("Killing every node now...");
+        void started.stop({ force: true });
+      }
+    };
+    if (interrupts > 0) {
+      interrupts = 0;
+      onInterrupt();
+    }
+    const result = await runtime.finished;
+    out.flush();
+    const code = report(result, logDir, err, color);
+    err.flush();
+    return code;
+  } finally {
+    for (const signal of signals) Deno.removeSignalListener(signal, handler);
+    // Whatever went wrong, no node outlives the run.
+    if (runtime?.status === "Running" || runtime?.status === "Stopping") {
+      await runtime.stop({ force: true });
+    }
+    out.flush();
+    err.flush();
+  }
+}
+
+function graceFrom(flag: string | undefined): number {
+  if (flag === undefined) return settings.stopTimeoutMs();
+  const ms = parseDuration(flag);
+  if (ms === undefined) {
+    throw new UsageError(
+      `Invalid --grace-duration '${flag}': expected a duration such as 10s, 500ms or 2m`,
+    );
+  }
+  return ms;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** The lines printed for one stop event. */
+function stopLines(event: StopEvent, color: boolean): string[] {
+  const check = paint(CHECK, 32, color);
+  switch (event.type) {
+    case "stopping":
+      return [];
+    case "stopped":
+      return [`  ${check} ${event.node} stopped${event.killed ? " (killed)" : ""}`];
+    case "not-responding":
+      return [
+        `${paint("Warning:", 33, color)} Node '${event.node}' not responding after ${
+          seconds(event.waitedMs)
+        }`,
+      ];
+    case "force-stopping":
+      return [`Force stopping node '${event.node}'...`];
+  }
+}
+
+/** Prints how the run ended; returns the exit code. */
+function report(result: DataflowResult, logDir: string, err: LineOut, color: boolean): number {
+  const failed = result.nodes.filter((n) => n.status === "Failed" || n.status === "Unknown");
+  if (result.status === "Stopped") {
+    err.line("Dataflow stopped");
+    return 0;
+  }
+  if (result.status === "Succeeded") {
+    const n = result.nodes.length;
+    err.line(`Dataflow finished: ${n === 1 ? "the node" : `all ${n} nodes`} succeeded`);
+    return 0;
+  }
+  const total = result.nodes.length;
+  err.line(
+    `${paint("Error:", 31, color)} dataflow failed: ${failed.length} of ${total} node${
+      total === 1 ? "" : "s"
+    } failed`,
+  );
+  for (const node of failed) {
+    err.line(`  ${paint("✗", 31, color)} ${node.id}: ${describeEnd(node)}`);
+    if (node.last_stderr.length > 0) {
+      err.line(`    last stderr lines:`);
+      for (const line of node.last_stderr) err.line(`    | ${line}`);
+    }
+  }
+  err.line(`Logs: ${logDir}`);
+  return 1;
+}
+
+/** How a failed node ended, in a few words. */
+function describeEnd(node: NodeSnapshot): string {
+  if (node.status === "Unknown") return node.reason ?? "ended; exit code unknown";
+  if (node.reason) return `failed to start: ${node.reason}`;
+  if (node.signal) return `killed by ${node.signal}`;
+  return `exited with code ${node.exit_code}`;
+}
