@@ -49,6 +49,7 @@ export class DataflowRuntime {
         onLine: opts.onLine,
         onChange: opts.onChange,
         onWarning: opts.onWarning,
+        restart: opts.restart,
       })
     );
     this.finished = new Promise((resolve) => this.#settle = resolve);
@@ -155,7 +156,7 @@ export class DataflowRuntime {
   }
 
   async #ladder(graceMs: number, force: boolean): Promise<void> {
-    const live = this.#runners.filter((runner) => runner.alive);
+    const live = this.#runners.filter((runner) => runner.alive || runner.restartPending);
     for (const runner of live) {
       runner.stopping = true;
       runner.status = "Stopping";
@@ -163,6 +164,7 @@ export class DataflowRuntime {
       runner.done.then(() =>
         this.#emit({ type: "stopped", node: runner.id, killed: runner.killedBecause !== null })
       );
+      runner.cancelRestart();
     }
     this.opts.onChange?.();
     const timers: ReturnType<typeof setTimeout>[] = [];
@@ -191,7 +193,7 @@ export class DataflowRuntime {
   async #watch(): Promise<DataflowResult> {
     const spawnable = this.opts.dataflow.nodes.filter((n) => n.kind !== "dynamic");
     for (;;) {
-      const pending = this.#runners.filter((r) => r.alive).map((r) => r.done);
+      const pending = this.#runners.filter((r) => r.alive || r.restartPending).map((r) => r.done);
       if (pending.length === 0) break;
       await Promise.all(pending);
     }

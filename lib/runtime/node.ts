@@ -35,7 +35,8 @@ const FINAL: ReadonlySet<NodeStatus> = new Set(["Succeeded", "Failed", "Stopped"
 
 /** What a node runner shares with its dataflow. */
 export interface NodeContext
-  extends Pick<RuntimeOptions, "extraEnv" | "plane" | "onLine" | "onChange" | "onWarning"> {
+  extends
+    Pick<RuntimeOptions, "extraEnv" | "plane" | "onLine" | "onChange" | "onWarning" | "restart"> {
   spec: NodeSpec;
   dir: string;
   logDir: string;
@@ -72,9 +73,12 @@ export class NodeRunner {
   stopping = false;
   /** Set when the stop ladder sent SIGKILL; the text says why (for the log). */
   killedBecause: string | null = null;
+  /** When a restart is scheduled, ISO time. */
+  nextRestartAt: string | null = null;
   #alive = false;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #done: Promise<void> = Promise.resolve();
-  #resolveDone: () => void = () => {};
+  #resolveDone: (() => void) | undefined;
   #outputs: OutputStream[] = [];
   #log: LogWriter;
   #plane: DataPlane | undefined;
@@ -100,7 +104,15 @@ export class NodeRunner {
     return this.#alive;
   }
 
-  /** Resolves when the node's group is empty and its output drained (at once if never run). */
+  /** Waiting to be started again (restart policy). */
+  get restartPending(): boolean {
+    return this.#restartTimer !== undefined;
+  }
+
+  /**
+   * Resolves when the node reached a final state: its group is empty, its output drained and
+   * no restart is pending (at once if it never ran).
+   */
   get done(): Promise<void> {
     return this.#done;
   }
@@ -112,7 +124,9 @@ export class NodeRunner {
 
   #begin(): void {
     this.#alive = true;
-    this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+    // A restart continues the same wait: the dataflow waits for the final state.
+    if (!this.#resolveDone) this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+    this.nextRestartAt = null;
     this.exitCode = null;
     this.signalName = null;
     this.endedAt = null;
@@ -187,10 +201,17 @@ export class NodeRunner {
     this.endedAt = snap.ended_at;
     this.reason = snap.reason;
     this.lastStderr = [...snap.last_stderr];
-    if (this.finished || snap.pid === null || this.ctx.spec.kind === "dynamic") return;
+    if (this.finished || this.ctx.spec.kind === "dynamic") return;
+    if (snap.status === "Restarting") {
+      this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+      const at = snap.next_restart_at ? Date.parse(snap.next_restart_at) : Date.now();
+      this.#scheduleRestart(Number.isNaN(at) ? 0 : Math.max(0, at - Date.now()));
+      return;
+    }
+    if (snap.pid === null) return;
     this.stopping = snap.status === "Stopping";
-    this.#alive = true;
     this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+    this.#alive = true;
     const stat = readStat(snap.pid);
     const same = stat !== undefined && stat.startTime === snap.start_time;
     const pidReused = !same && stat !== undefined;
@@ -232,6 +253,16 @@ export class NodeRunner {
     this.signal("SIGKILL");
   }
 
+  /** Cancels a pending restart (a user's stop); the node ends `Stopped`. */
+  cancelRestart(): boolean {
+    if (this.#restartTimer === undefined) return false;
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    this.nextRestartAt = null;
+    this.#settle("Stopped");
+    return true;
+  }
+
   /** Marks a node that is not running as stopped (e.g. a dynamic node at the end). */
   markStopped(): void {
     if (this.finished || this.#alive) return;
@@ -253,6 +284,7 @@ export class NodeRunner {
       ended_at: this.endedAt,
       reason: this.reason,
       last_stderr: [...this.lastStderr],
+      next_restart_at: this.nextRestartAt,
     };
   }
 
@@ -317,13 +349,31 @@ export class NodeRunner {
   }
 
   #failToStart(reason: string): void {
-    this.status = "Failed";
     this.reason = reason;
-    this.endedAt = new Date().toISOString();
     this.#alive = false;
     this.#dora(`failed to start: ${reason}`);
+    this.#settle("Failed");
+  }
+
+  /** Reaches a final state. */
+  #settle(status: NodeStatus): void {
+    this.status = status;
+    this.endedAt ??= new Date().toISOString();
     this.ctx.onChange?.();
-    this.#resolveDone();
+    const resolve = this.#resolveDone;
+    this.#resolveDone = undefined;
+    resolve?.();
+  }
+
+  #scheduleRestart(delayMs: number): void {
+    this.status = "Restarting";
+    this.nextRestartAt = new Date(Date.now() + delayMs).toISOString();
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      this.restarts++;
+      this.spawn();
+    }, delayMs);
+    this.ctx.onChange?.();
   }
 
   #watchAdopted(pid: number, startTime: number): void {
@@ -340,14 +390,18 @@ export class NodeRunner {
   async #ended(exit: Exit, pidReused = false): Promise<void> {
     this.exitCode = exit.code;
     this.signalName = exit.signal;
-    this.#plane?.nodeExited(this.id, false);
+    const endedAt = Date.now();
+    const decision = this.stopping || !this.ctx.restart ? undefined : this.ctx.restart(
+      this.ctx.spec,
+      { code: exit.code, signal: exit.signal },
+      { startedAt: this.startedAt ? Date.parse(this.startedAt) : endedAt, endedAt },
+    );
+    const restartInMs = decision && "restartInMs" in decision ? decision.restartInMs : undefined;
+    this.#plane?.nodeExited(this.id, restartInMs !== undefined);
     if (!pidReused && this.pid !== null) await this.#reapGroup(this.pid);
     this.#closeOutputs();
     this.#alive = false;
-    this.endedAt = new Date().toISOString();
-    if (this.stopping) this.status = "Stopped";
-    else if (!exit.known) this.status = "Unknown";
-    else this.status = exit.code === 0 ? "Succeeded" : "Failed";
+    this.endedAt = new Date(endedAt).toISOString();
     const execError = exit.code === 126 || exit.code === 127 ? this.#wrapperError() : undefined;
     if (execError && !this.stopping) {
       this.reason = execError;
@@ -355,8 +409,19 @@ export class NodeRunner {
     } else {
       this.#dora(this.#exitText(exit));
     }
-    this.ctx.onChange?.();
-    this.#resolveDone();
+    // A stop may have come while the group emptied: it wins over the restart.
+    if (restartInMs !== undefined && !this.stopping) {
+      this.#dora(`restarting in ${formatMs(restartInMs)} (restart ${this.restarts + 1})`);
+      this.#scheduleRestart(restartInMs);
+      return;
+    }
+    if (decision && "giveUp" in decision) {
+      this.reason = decision.giveUp;
+      this.#dora(`not restarted: ${decision.giveUp}`);
+    }
+    if (this.stopping) this.#settle("Stopped");
+    else if (!exit.known) this.#settle("Unknown");
+    else this.#settle(exit.code === 0 ? "Succeeded" : "Failed");
   }
 
   /** Kills what the main process left behind: no orphans. */
@@ -395,6 +460,10 @@ export class NodeRunner {
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
     return this.stopping ? `stopped: ${how}` : how;
   }
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s`;
 }
 
 function unknownExit(): Exit {

@@ -3,7 +3,7 @@
  * given back to `adopt`), stop progress and the final result. Snapshot fields are snake_case
  * because they are stored as JSON and mirror the API's node listing.
  */
-import type { Dataflow } from "../descriptor/types.ts";
+import type { Dataflow, NodeSpec } from "../descriptor/types.ts";
 import type { LogStream } from "../logs/format.ts";
 import type { DataPlane } from "./plane.ts";
 
@@ -42,6 +42,8 @@ export interface NodeSnapshot {
   reason: string | null;
   /** The last lines it wrote to stderr (at most 10). */
   last_stderr: string[];
+  /** When status is `Restarting`: the ISO time of the next start. */
+  next_restart_at?: string | null;
 }
 
 /** A dataflow, as stored by the daemon; enough to `adopt` it after a crash. */
@@ -81,6 +83,23 @@ export interface StopOptions {
   force?: boolean;
 }
 
+/** How a node's main process ended: a code, or a signal (both null: unknown). */
+export interface NodeExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * What to do after a node ended on its own (never asked after a user's stop): start it again
+ * in `restartInMs`, give up (the node ends `Failed` with the reason), or nothing (it ends as its
+ * exit says). `run` times are ms since the epoch.
+ */
+export type RestartHook = (
+  node: NodeSpec,
+  exit: NodeExit,
+  run: { startedAt: number; endedAt: number },
+) => { restartInMs: number } | { giveUp: string } | undefined;
+
 /** Everything a runtime needs to run (or adopt) one dataflow. */
 export interface RuntimeOptions {
   uuid: string;
@@ -104,4 +123,6 @@ export interface RuntimeOptions {
   onChange?: () => void;
   /** Problems of the supervisor itself (log file unwritable...). Default: stderr. */
   onWarning?: (node: string | undefined, message: string) => void;
+  /** Restart policies plug in here; without it no node is restarted. */
+  restart?: RestartHook;
 }
