@@ -14,6 +14,7 @@ Deno.test("restart hook: a failing node is started again, then given up", async 
   const root = await tempRoot();
   try {
     const calls: NodeExit[] = [];
+    const { plane, calls: planeCalls } = recordingPlane(new Set());
     const rec = await recordRuntime(
       runtimeOptions(root.dir, [nodeSpec("crash", "exit_code.py", ["3"])], {
         restart: (node, exit, run) => {
@@ -22,6 +23,7 @@ Deno.test("restart hook: a failing node is started again, then given up", async 
           calls.push(exit);
           return calls.length <= 2 ? { restartInMs: 50 } : { giveUp: "gave up after 3 failures" };
         },
+        plane,
       }),
     );
     const result = await rec.runtime.finished;
@@ -31,6 +33,13 @@ Deno.test("restart hook: a failing node is started again, then given up", async 
     assert.equal(node.reason, "gave up after 3 failures");
     assert.deepEqual(calls, Array(3).fill({ code: 3, signal: null }));
     assert.equal(rec.textOf("crash").length, 3, "three runs");
+    // Consumers keep waiting through restarts; only the last exit closes the node's outputs.
+    assert.deepEqual(planeCalls.filter((c) => c.startsWith("exited")), [
+      "exited crash true",
+      "exited crash true",
+      "exited crash false",
+    ]);
+    assert.equal(planeCalls.filter((c) => c === "spawned crash").length, 3);
     const dora = (await readLogs(`${root.dir}/logs`)).filter((r) => r.stream === "dora")
       .map((r) => r.text);
     assert.equal(dora.filter((t) => t.startsWith("started (pid")).length, 3);
