@@ -5,29 +5,18 @@
  */
 import type { NodeSpec } from "../descriptor/types.ts";
 import { errorMessage } from "../errors.ts";
-import { type LogStream, nodeLogFile } from "../logs/format.ts";
-import { LogWriter } from "../logs/writer.ts";
+import type { LogStream } from "../logs/format.ts";
 import { nodeArgv, nodeEnv, wrapWithFifos } from "./command.ts";
-import { type FifoHandle, fifoPoller } from "./fifo.ts";
-import { mkfifo } from "./libc.ts";
-import { LineSplitter } from "./lines.ts";
+import { type Exit, reapGroup, signalGroup, unknownExit, zombieExit } from "./group.ts";
+import { NodeOutput } from "./output.ts";
 import type { DataPlane } from "./plane.ts";
-import {
-  decodeWaitStatus,
-  groupMembers,
-  isLive,
-  type ProcStat,
-  readProcTable,
-  readStat,
-} from "./proc.ts";
+import { isLive, readStat } from "./proc.ts";
 import type { NodeSnapshot, NodeStatus, RuntimeOptions } from "./types.ts";
 
 /** Lines of stderr kept for the failure report. */
 const STDERR_TAIL = 10;
 /** After the main process exits, its leftovers get SIGTERM, then SIGKILL this much later. */
 const LEFTOVER_GRACE_MS = 2000;
-/** How often an emptying group is checked. */
-const REAP_POLL_MS = 50;
 /** How often an adopted node (not our child: no exit notification) is checked. */
 const ADOPTED_POLL_MS = 250;
 
@@ -42,19 +31,6 @@ export interface NodeContext
   logDir: string;
   stateDir: string;
   baseEnv: Record<string, string>;
-}
-
-interface Exit {
-  known: boolean;
-  code: number | null;
-  signal: string | null;
-}
-
-interface OutputStream {
-  stream: LogStream;
-  path: string;
-  handle: FifoHandle;
-  splitter: LineSplitter;
 }
 
 /** Supervises one node. */
@@ -79,16 +55,18 @@ export class NodeRunner {
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #done: Promise<void> = Promise.resolve();
   #resolveDone: (() => void) | undefined;
-  #outputs: OutputStream[] = [];
-  #log: LogWriter;
+  #output: NodeOutput;
   #plane: DataPlane | undefined;
 
   constructor(private readonly ctx: NodeContext) {
     this.#plane = ctx.plane;
-    this.#log = new LogWriter(nodeLogFile(ctx.logDir, ctx.spec.id), {
-      onWarning: (message) =>
-        ctx.onWarning ? ctx.onWarning(ctx.spec.id, message) : console.error(`Warning: ${message}`),
-    });
+    this.#output = new NodeOutput(
+      ctx.spec.id,
+      ctx.stateDir,
+      ctx.logDir,
+      (stream, lines, time) => this.#onLines(stream, lines, time),
+      (message) => this.#warn(message),
+    );
   }
 
   get id(): string {
@@ -147,12 +125,12 @@ export class NodeRunner {
     let argv: string[];
     try {
       argv = nodeArgv(spec, env.PATH ?? "");
-      this.#openOutputs(true);
+      this.#output.open(true);
     } catch (err) {
-      this.#closeOutputs();
+      this.#output.close();
       return this.#failToStart(errorMessage(err));
     }
-    const [stdoutFifo, stderrFifo] = this.#outputs.map((o) => o.path) as [string, string];
+    const [stdoutFifo, stderrFifo] = this.#output.fifos;
     const cmd = wrapWithFifos(spec.id, argv, stdoutFifo, stderrFifo);
     let child: Deno.ChildProcess;
     try {
@@ -167,7 +145,7 @@ export class NodeRunner {
         detached: true,
       }).spawn();
     } catch (err) {
-      this.#closeOutputs();
+      this.#output.close();
       const reason = err instanceof Deno.errors.NotFound
         ? `working directory not found: ${this.ctx.dir}`
         : errorMessage(err);
@@ -218,7 +196,7 @@ export class NodeRunner {
     try {
       // Output written meanwhile waits in the FIFOs (for a node that is gone: only what its
       // leftover processes still hold).
-      if (!pidReused) this.#openOutputs(false);
+      if (!pidReused) this.#output.open(false);
     } catch (err) {
       if (same) this.#warn(`cannot reopen the output of node '${this.id}': ${errorMessage(err)}`);
     }
@@ -235,16 +213,7 @@ export class NodeRunner {
 
   /** Sends `signal` to every process of the node (its group, and its session). */
   signal(signal: Deno.Signal): void {
-    if (!this.#alive || this.pid === null) return;
-    const pgid = this.pid;
-    try {
-      Deno.kill(-pgid, signal);
-    } catch {
-      // group already empty
-    }
-    for (const proc of readProcTable()) {
-      if (proc.session === pgid && proc.pgrp !== pgid && isLive(proc)) tryKill(proc.pid, signal);
-    }
+    if (this.#alive && this.pid !== null) signalGroup(this.pid, signal);
   }
 
   /** SIGKILL to the whole group; `because` goes to the log. */
@@ -290,48 +259,10 @@ export class NodeRunner {
 
   /** Releases the log file (when the dataflow is over). */
   close(): void {
-    this.#log.close();
+    this.#output.closeLog();
   }
 
-  #openOutputs(create: boolean): void {
-    for (const stream of ["stdout", "stderr"] as const) {
-      const path = `${this.ctx.stateDir}/${this.id}.${stream}`;
-      if (create) {
-        try {
-          Deno.removeSync(path);
-        } catch {
-          // not there
-        }
-        mkfifo(path);
-      }
-      const splitter = new LineSplitter();
-      const handle = fifoPoller.watch(
-        path,
-        (chunk) => this.#emit(stream, splitter.push(chunk)),
-        () => this.#emit(stream, splitter.flush()),
-      );
-      this.#outputs.push({ stream, path, handle, splitter });
-    }
-  }
-
-  /** Reads what is left, then closes and removes the FIFOs. */
-  #closeOutputs(): void {
-    for (const output of this.#outputs.splice(0)) {
-      output.handle.drain();
-      this.#emit(output.stream, output.splitter.flush());
-      output.handle.close();
-      try {
-        Deno.removeSync(output.path);
-      } catch {
-        // already gone
-      }
-    }
-  }
-
-  #emit(stream: LogStream, lines: string[]): void {
-    if (lines.length === 0) return;
-    const time = Date.now();
-    this.#log.append(lines.map((text) => ({ time, stream, text })));
+  #onLines(stream: LogStream, lines: string[], time: number): void {
     for (const text of lines) {
       this.ctx.onLine?.(this.id, stream, text, time);
       if (stream === "stdout" && this.ctx.spec.sendStdoutAs) this.#plane?.stdoutLine(this.id, text);
@@ -340,7 +271,7 @@ export class NodeRunner {
   }
 
   #dora(text: string): void {
-    this.#emit("dora", [text]);
+    this.#output.write("dora", [text]);
   }
 
   #warn(message: string): void {
@@ -398,8 +329,14 @@ export class NodeRunner {
     );
     const restartInMs = decision && "restartInMs" in decision ? decision.restartInMs : undefined;
     this.#plane?.nodeExited(this.id, restartInMs !== undefined);
-    if (!pidReused && this.pid !== null) await this.#reapGroup(this.pid);
-    this.#closeOutputs();
+    if (!pidReused && this.pid !== null) {
+      const { leftovers, killed } = await reapGroup(this.pid, LEFTOVER_GRACE_MS);
+      const what = leftovers === 1 ? "1 leftover process" : `${leftovers} leftover processes`;
+      if (leftovers > 0) {
+        this.#dora(`${what} ${killed ? "killed (SIGKILL)" : "terminated"} after the node exited`);
+      }
+    }
+    this.#output.close();
     this.#alive = false;
     this.endedAt = new Date(endedAt).toISOString();
     const execError = exit.code === 126 || exit.code === 127 ? this.#wrapperError() : undefined;
@@ -424,25 +361,6 @@ export class NodeRunner {
     else this.#settle(exit.code === 0 ? "Succeeded" : "Failed");
   }
 
-  /** Kills what the main process left behind: no orphans. */
-  async #reapGroup(pgid: number): Promise<void> {
-    let members = groupMembers(pgid);
-    if (members.length === 0) return;
-    const leftovers = members.length;
-    signalAll(pgid, members, "SIGTERM");
-    const killAt = Date.now() + LEFTOVER_GRACE_MS;
-    let killed = false;
-    while ((members = groupMembers(pgid)).length > 0) {
-      if (!killed && Date.now() >= killAt) {
-        signalAll(pgid, members, "SIGKILL");
-        killed = true;
-      }
-      await new Promise((resolve) => setTimeout(resolve, REAP_POLL_MS));
-    }
-    const what = leftovers === 1 ? "1 leftover process" : `${leftovers} leftover processes`;
-    this.#dora(`${what} ${killed ? "killed (SIGKILL)" : "terminated"} after the node exited`);
-  }
-
   /** The wrapper shell's own complaint when `exec` failed (dash and bash wordings). */
   #wrapperError(): string | undefined {
     const prefix = `${this.id}: `;
@@ -464,29 +382,6 @@ export class NodeRunner {
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s`;
-}
-
-function unknownExit(): Exit {
-  return { known: false, code: null, signal: null };
-}
-
-/** A zombie still shows its wait status (field 52): the exit is known after all. */
-function zombieExit(stat: ProcStat | undefined): Exit {
-  if (stat?.state !== "Z" || stat.exitStatus === undefined) return unknownExit();
-  return { known: true, ...decodeWaitStatus(stat.exitStatus) };
-}
-
-function tryKill(pid: number, signal: Deno.Signal): void {
-  try {
-    Deno.kill(pid, signal);
-  } catch {
-    // gone
-  }
-}
-
-function signalAll(pgid: number, members: ProcStat[], signal: Deno.Signal): void {
-  tryKill(-pgid, signal);
-  for (const proc of members) if (proc.pgrp !== pgid) tryKill(proc.pid, signal);
 }
 
 function quote(arg: string): string {
