@@ -168,3 +168,43 @@ Deno.test("data plane: connected nodes get STOP first, SIGTERM only at half the 
     await root.cleanup();
   }
 });
+
+Deno.test("launcher: wraps each spawn, its warning is logged, its note on the end is the reason", async () => {
+  const root = await tempRoot();
+  try {
+    const launched: string[][] = [];
+    const ended: string[] = [];
+    const warnings: string[] = [];
+    const rec = await recordRuntime(
+      runtimeOptions(root.dir, [nodeSpec("n", "exit_code.py", ["2"])], {
+        onWarning: (node, message) => warnings.push(`${node}: ${message}`),
+        launcher: (node, argv) => {
+          launched.push(argv);
+          return Promise.resolve({
+            // Like a cgroup join: a shell step that execs the node (same pid).
+            argv: ["/bin/sh", "-c", 'echo "joined as $$" >&2; exec "$@"', node.id, ...argv],
+            warning: "memory limit not enforced here",
+            ended: () => {
+              ended.push(node.id);
+              return Promise.resolve("killed by the memory limit (OOM)");
+            },
+          });
+        },
+      }),
+    );
+    const result = await rec.runtime.finished;
+    const node = result.nodes[0]!;
+    assert.match(launched[0]!.join(" "), /python3 -u .*exit_code\.py 2$/);
+    assert.deepEqual(ended, ["n"]);
+    assert.deepEqual(warnings, ["n: memory limit not enforced here"]);
+    assert.deepEqual([node.status, node.exit_code, node.reason], [
+      "Failed",
+      2,
+      "killed by the memory limit (OOM)",
+    ]);
+    // The wrapper shell exec'd the node: the pid it printed is the node's pid.
+    assert.deepEqual(rec.textOf("n", "stderr")[0], `joined as ${node.pid}`);
+  } finally {
+    await root.cleanup();
+  }
+});

@@ -50,6 +50,7 @@ export class DataflowRuntime {
         onChange: opts.onChange,
         onWarning: opts.onWarning,
         restart: opts.restart,
+        launcher: opts.launcher,
       })
     );
     this.finished = new Promise((resolve) => this.#settle = resolve);
@@ -59,7 +60,7 @@ export class DataflowRuntime {
   static async start(opts: RuntimeOptions): Promise<DataflowRuntime> {
     const runtime = new DataflowRuntime(opts, new Date().toISOString());
     await runtime.#prepareDirs();
-    for (const runner of runtime.#runners) if (runner.kind !== "dynamic") runner.spawn();
+    for (const runner of runtime.#runners) if (runner.kind !== "dynamic") await runner.spawn();
     runtime.#settle(runtime.#watch());
     runtime.opts.onChange?.();
     return runtime;

@@ -11,7 +11,7 @@ import { type Exit, reapGroup, signalGroup, unknownExit, zombieExit } from "./gr
 import { NodeOutput } from "./output.ts";
 import type { DataPlane } from "./plane.ts";
 import { isLive, readStat } from "./proc.ts";
-import type { NodeSnapshot, NodeStatus, RuntimeOptions } from "./types.ts";
+import type { Launch, NodeSnapshot, NodeStatus, RuntimeOptions } from "./types.ts";
 
 /** Lines of stderr kept for the failure report. */
 const STDERR_TAIL = 10;
@@ -23,9 +23,11 @@ const ADOPTED_POLL_MS = 250;
 const FINAL: ReadonlySet<NodeStatus> = new Set(["Succeeded", "Failed", "Stopped", "Unknown"]);
 
 /** What a node runner shares with its dataflow. */
-export interface NodeContext
-  extends
-    Pick<RuntimeOptions, "extraEnv" | "plane" | "onLine" | "onChange" | "onWarning" | "restart"> {
+export interface NodeContext extends
+  Pick<
+    RuntimeOptions,
+    "extraEnv" | "plane" | "onLine" | "onChange" | "onWarning" | "restart" | "launcher"
+  > {
   spec: NodeSpec;
   dir: string;
   logDir: string;
@@ -57,6 +59,7 @@ export class NodeRunner {
   #resolveDone: (() => void) | undefined;
   #output: NodeOutput;
   #plane: DataPlane | undefined;
+  #launch: Launch | undefined;
 
   constructor(private readonly ctx: NodeContext) {
     this.#plane = ctx.plane;
@@ -105,6 +108,9 @@ export class NodeRunner {
     // A restart continues the same wait: the dataflow waits for the final state.
     if (!this.#resolveDone) this.#done = new Promise((resolve) => this.#resolveDone = resolve);
     this.nextRestartAt = null;
+    // The previous run's pid may belong to anyone by now: never signal it.
+    this.pid = null;
+    this.startTime = null;
     this.exitCode = null;
     this.signalName = null;
     this.endedAt = null;
@@ -113,7 +119,7 @@ export class NodeRunner {
   }
 
   /** Starts the node. Never throws: a node that cannot start ends `Failed` with a reason. */
-  spawn(): void {
+  async spawn(): Promise<void> {
     const { spec } = this.ctx;
     this.#begin();
     const env = nodeEnv(
@@ -125,9 +131,24 @@ export class NodeRunner {
     let argv: string[];
     try {
       argv = nodeArgv(spec, env.PATH ?? "");
+      if (this.ctx.launcher) {
+        this.#launch = await this.ctx.launcher(spec, argv);
+        argv = this.#launch.argv;
+        if (this.#launch.warning) {
+          this.#warn(this.#launch.warning);
+          this.#dora(`warning: ${this.#launch.warning}`);
+        }
+      }
+      // A stop that came while the launcher prepared wins: nothing is started.
+      if (this.stopping) {
+        await this.#endLaunch();
+        this.#alive = false;
+        return this.#settle("Stopped");
+      }
       this.#output.open(true);
     } catch (err) {
       this.#output.close();
+      await this.#endLaunch();
       return this.#failToStart(errorMessage(err));
     }
     const [stdoutFifo, stderrFifo] = this.#output.fifos;
@@ -146,6 +167,7 @@ export class NodeRunner {
       }).spawn();
     } catch (err) {
       this.#output.close();
+      await this.#endLaunch();
       const reason = err instanceof Deno.errors.NotFound
         ? `working directory not found: ${this.ctx.dir}`
         : errorMessage(err);
@@ -296,13 +318,25 @@ export class NodeRunner {
     resolve?.();
   }
 
+  /** Tells the launcher the node's processes are gone; returns its note on the ending. */
+  async #endLaunch(): Promise<string | undefined> {
+    const launch = this.#launch;
+    this.#launch = undefined;
+    try {
+      return await launch?.ended?.();
+    } catch (err) {
+      this.#warn(`after node '${this.id}' ended: ${errorMessage(err)}`);
+      return undefined;
+    }
+  }
+
   #scheduleRestart(delayMs: number): void {
     this.status = "Restarting";
     this.nextRestartAt = new Date(Date.now() + delayMs).toISOString();
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
       this.restarts++;
-      this.spawn();
+      void this.spawn();
     }, delayMs);
     this.ctx.onChange?.();
   }
@@ -337,6 +371,7 @@ export class NodeRunner {
       }
     }
     this.#output.close();
+    const note = await this.#endLaunch();
     this.#alive = false;
     this.endedAt = new Date(endedAt).toISOString();
     const execError = exit.code === 126 || exit.code === 127 ? this.#wrapperError() : undefined;
@@ -351,6 +386,10 @@ export class NodeRunner {
       this.#dora(`restarting in ${formatMs(restartInMs)} (restart ${this.restarts + 1})`);
       this.#scheduleRestart(restartInMs);
       return;
+    }
+    if (note) {
+      this.reason = note;
+      this.#dora(note);
     }
     if (decision && "giveUp" in decision) {
       this.reason = decision.giveUp;

@@ -100,6 +100,19 @@ export type RestartHook = (
   run: { startedAt: number; endedAt: number },
 ) => { restartInMs: number } | { giveUp: string } | undefined;
 
+/** How one spawn of a node is launched (see `RuntimeOptions.launcher`). */
+export interface Launch {
+  /** The argv to execute instead; it must `exec` the node in the end (the pid stays). */
+  argv: string[];
+  /** Shown and logged once for this spawn (e.g. a limit that cannot be enforced). */
+  warning?: string;
+  /**
+   * Called once the node's processes are gone (or it did not start); may say how it ended,
+   * e.g. "killed by the memory limit (OOM)": that becomes the node's reason.
+   */
+  ended?: () => Promise<string | undefined>;
+}
+
 /** Everything a runtime needs to run (or adopt) one dataflow. */
 export interface RuntimeOptions {
   uuid: string;
@@ -125,4 +138,6 @@ export interface RuntimeOptions {
   onWarning?: (node: string | undefined, message: string) => void;
   /** Restart policies plug in here; without it no node is restarted. */
   restart?: RestartHook;
+  /** Resource limits plug in here: called before every spawn of a node, with its argv. */
+  launcher?: (node: NodeSpec, argv: string[]) => Promise<Launch>;
 }
