@@ -19,9 +19,13 @@ import {
 
 /** Flags of `dora run`, as main.ts parses them. */
 export interface RunOptions {
+  /** `--grace-duration`: time nodes get between SIGTERM and SIGKILL (overrides the env). */
   graceDuration?: string;
+  /** `--hot-reload` (not supported by `run` yet: warned about). */
   hotReload?: boolean;
+  /** `--watch` (not supported by `run` yet: warned about). */
   watch?: string;
+  /** `--restart-policy` (not supported by `run` yet: warned about). */
   restartPolicy?: string;
 }
 

@@ -36,6 +36,7 @@ export class LogWriter {
   readonly #retryMs: number;
   readonly #warn: (message: string) => void;
 
+  /** A writer for `path` (opened on the first `append`). */
   constructor(readonly path: string, opts: LogWriterOptions = {}) {
     this.#maxBytes = Math.max(1, opts.maxBytes ?? settings.logMaxBytes());
     this.#keep = Math.max(1, opts.keep ?? settings.logKeep());

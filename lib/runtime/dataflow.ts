@@ -22,6 +22,7 @@ export class DataflowRuntime {
   /** Resolves when every node has exited (dynamic nodes excepted, unless all are dynamic). */
   readonly finished: Promise<DataflowResult>;
   #settle!: (result: Promise<DataflowResult>) => void;
+  /** ISO time the dataflow started (kept across adoption). */
   readonly startedAt: string;
   #endedAt: string | null = null;
   #runners: NodeRunner[];
