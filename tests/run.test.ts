@@ -227,3 +227,31 @@ Deno.test("bad input: unknown duration exits 2, a missing file exits 1, both wit
     assert.ok(!missing.stderr.includes("    at "));
   });
 });
+
+Deno.test("restart_policy: a crashing node restarts with backoff until the crash-loop guard", async () => {
+  const env = { DORA_RESTART_DELAY_MS: "50", DORA_RESTART_MAX_FAILURES: "3" };
+  await withHome(env, async (home) => {
+    const res = await dora(["run", `${RUN}/crashloop.yml`], { env: home.env });
+    assert.equal(res.code, 1);
+    assert.equal(res.stdout.split("crasher | working, will exit 3\n").length - 1, 3, res.stdout);
+    assertInOrder(res.stderr, [
+      "crasher | [dora] restarting in ", // 50 to 150 ms: backoff with jitter
+      "(restart 1)",
+      "crasher | [dora] restarting in ",
+      "(restart 2)",
+      "crasher | [dora] not restarted: gave up after 3 failures within 60s (crash-loop guard)",
+      "  ✗ crasher: exited with code 3 (gave up after 3 failures within 60s (crash-loop guard))",
+    ]);
+    // --restart-policy replaces the node's own policy; a bad DORA_RESTART_POLICY is a usage error.
+    const never = await dora(["run", `${RUN}/crashloop.yml`, "--restart-policy", "never"], {
+      env: home.env,
+    });
+    assert.equal(never.code, 1);
+    assert.equal(never.stdout.split("working, will exit 3\n").length - 1, 1);
+    const bad = await dora(["run", `${RUN}/crashloop.yml`], {
+      env: { ...home.env, DORA_RESTART_POLICY: "sometimes" },
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^Error: Invalid DORA_RESTART_POLICY 'sometimes'/);
+  });
+});

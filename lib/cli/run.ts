@@ -14,6 +14,7 @@ import {
   type DataflowResult,
   DataflowRuntime,
   type NodeSnapshot,
+  policyRestartHook,
   type StopEvent,
 } from "../runtime/mod.ts";
 
@@ -25,7 +26,7 @@ export interface RunOptions {
   hotReload?: boolean;
   /** `--watch` (not supported by `run` yet: warned about). */
   watch?: string;
-  /** `--restart-policy` (not supported by `run` yet: warned about). */
+  /** `--restart-policy`: replaces every node's policy (else `DORA_RESTART_POLICY`). */
   restartPolicy?: string;
 }
 
@@ -67,9 +68,12 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
   const graceMs = graceFrom(opts.graceDuration);
   const out = new LineOut(Deno.stdout);
   const err = new LineOut(Deno.stderr);
-  if (opts.hotReload || opts.watch || opts.restartPolicy) {
-    err.line("Warning: --hot-reload, --watch and --restart-policy are not supported yet; ignored");
+  if (opts.hotReload || opts.watch) {
+    err.line("Warning: --hot-reload and --watch are not supported by 'run' yet; ignored");
   }
+  const restart = opts.restartPolicy !== undefined
+    ? policyRestartHook(opts.restartPolicy, "--restart-policy")
+    : policyRestartHook(settings.restartPolicy(), "DORA_RESTART_POLICY");
 
   // Signals are caught from the start: a Ctrl-C while loading must not leave nodes behind.
   let interrupts = 0;
@@ -98,6 +102,7 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
         else if (!text.startsWith("started (pid")) err.line(`${errPrefix(node)}[dora] ${text}`);
       },
       onWarning: (_node, message) => err.line(`Warning: ${message}`),
+      restart,
     });
     const started = runtime;
     const color = colorEnabled(Deno.stderr);
@@ -199,7 +204,10 @@ function report(result: DataflowResult, logDir: string, err: LineOut, color: boo
 /** How a failed node ended, in a few words. */
 function describeEnd(node: NodeSnapshot): string {
   if (node.status === "Unknown") return node.reason ?? "ended; exit code unknown";
-  if (node.reason) return `failed to start: ${node.reason}`;
-  if (node.signal) return `killed by ${node.signal}`;
-  return `exited with code ${node.exit_code}`;
+  // No process, or the wrapper could not exec the program (see NodeRunner).
+  if (node.pid === null || node.reason?.startsWith("cannot execute")) {
+    return `failed to start: ${node.reason}`;
+  }
+  const how = node.signal ? `killed by ${node.signal}` : `exited with code ${node.exit_code}`;
+  return node.reason ? `${how} (${node.reason})` : how;
 }

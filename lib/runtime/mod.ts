@@ -5,5 +5,6 @@
  */
 export { DataflowRuntime } from "./dataflow.ts";
 export { GroupSampler, type GroupUsage, sampleGroups } from "./metrics.ts";
+export { policyRestartHook } from "./restart_hook.ts";
 export type * from "./types.ts";
 export type { DataPlane, DataPlaneOptions } from "./plane.ts";
