@@ -104,6 +104,9 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
       onWarning: (_node, message) => err.line(`Warning: ${message}`),
       restart,
     });
+    for (const node of dataflow.nodes.filter((n) => n.kind === "dynamic")) {
+      err.line(`Node '${node.id}' is dynamic: dora does not start it; start it yourself`);
+    }
     const started = runtime;
     const color = colorEnabled(Deno.stderr);
     onInterrupt = () => {
