@@ -70,13 +70,13 @@ export class FifoPoller {
     for (let i = 0; i < turns; i++) {
       const n = readFd(entry.fd, this.#buffer);
       if (n > 0) {
-        entry.onData(this.#buffer.subarray(0, n));
+        guard(() => entry.onData(this.#buffer.subarray(0, n)));
         if (entry.closed) return false;
         continue;
       }
       if (n === 0) {
         this.#close(entry);
-        entry.onEnd();
+        guard(entry.onEnd);
         return false;
       }
       return true; // EAGAIN: nothing more for now
@@ -101,7 +101,9 @@ export class FifoPoller {
       if (this.#wake) writeFd(this.#wake[1], new Uint8Array([1]));
       return;
     }
-    if (this.#entries.size > 0) void this.#loop();
+    if (this.#entries.size > 0) {
+      this.#loop().catch((err) => console.error(`Warning: output poller stopped: ${err}`));
+    }
   }
 
   async #loop(): Promise<void> {
@@ -132,7 +134,7 @@ export class FifoPoller {
           if (entry.closed || revents === 0) return;
           if (revents & POLLNVAL) {
             this.#close(entry);
-            entry.onEnd();
+            guard(entry.onEnd);
             return;
           }
           if (revents & (POLLIN | POLLHUP | POLLERR)) this.#read(entry, READS_PER_TURN);
@@ -142,6 +144,15 @@ export class FifoPoller {
       this.#polling = false;
       for (const fd of this.#toClose.splice(0)) closeFd(fd);
     }
+  }
+}
+
+/** Runs a watcher's callback; its failure must not end the loop that serves every FIFO. */
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    console.error(`Warning: output handler failed: ${err instanceof Error ? err.message : err}`);
   }
 }
 

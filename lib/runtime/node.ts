@@ -285,11 +285,18 @@ export class NodeRunner {
   }
 
   #onLines(stream: LogStream, lines: string[], time: number): void {
-    for (const text of lines) {
-      this.ctx.onLine?.(this.id, stream, text, time);
-      if (stream === "stdout" && this.ctx.spec.sendStdoutAs) this.#plane?.stdoutLine(this.id, text);
-    }
     if (stream === "stderr") this.lastStderr = [...this.lastStderr, ...lines].slice(-STDERR_TAIL);
+    try {
+      for (const text of lines) {
+        this.ctx.onLine?.(this.id, stream, text, time);
+        if (stream === "stdout" && this.ctx.spec.sendStdoutAs) {
+          this.#plane?.stdoutLine(this.id, text);
+        }
+      }
+    } catch (err) {
+      // A listener's bug must not stop the supervision; the lines are in the log already.
+      this.#warn(`output listener failed for node '${this.id}': ${errorMessage(err)}`);
+    }
   }
 
   #dora(text: string): void {
