@@ -1,0 +1,359 @@
+/**
+ * Message routing for one dataflow: who feeds whom, per-node event queues, the startup
+ * barrier, closing inputs when nodes exit, STOP, timers, and reference counts of
+ * shared-memory payloads. Connections are attached by the server once a node's HELLO checks
+ * out; everything here runs on the daemon's event loop, without locks.
+ */
+import type { NodeSpec } from "../descriptor/types.ts";
+import type { FrameConn } from "../../node/ts/conn.ts";
+import { encodeMessage, FLAG_SHM, Frame, nowNs, splitIdentified } from "../../node/ts/frames.ts";
+import { Kind } from "../../node/ts/values.ts";
+import { EventQueue, type InputCounters } from "./queue.ts";
+import { GridTimer } from "./timers.ts";
+import type { SharedFiles } from "./shared_files.ts";
+
+const encoder = new TextEncoder();
+const NULL_JSON = encoder.encode("null");
+const NO_PARAMS = new Uint8Array(0);
+/** ERROR events waiting for one node beyond this are not queued (a misbehaving client). */
+const MAX_PENDING_ERRORS = 16;
+
+/** One subscriber of an output or timer: a node's input. */
+interface Route {
+  node: NodeState;
+  input: string;
+  idBytes: Uint8Array;
+}
+
+/** The broker's view of one node. */
+export interface NodeState {
+  spec: NodeSpec;
+  token: string;
+  conn: FrameConn | null;
+  connectedOnce: boolean;
+  /** Exited for good: its outputs are closed, nothing more is queued for it. */
+  finished: boolean;
+  queue: EventQueue;
+  /** Inputs fed by nodes (not timers) that are still open. */
+  openInputs: Set<string>;
+  /** A READY is outstanding: the next events go out at once. */
+  ready: boolean;
+  welcomed: boolean;
+  stopQueued: boolean;
+  pendingErrors: number;
+  /** Outputs the node may send on (declared ones plus `send_stdout_as`). */
+  outputs: Set<string>;
+}
+
+/** What the broker reports to its owner. */
+export interface BrokerHooks {
+  onWarning(nodeId: string | undefined, message: string): void;
+}
+
+/** Routing state of one dataflow. */
+export class Broker {
+  readonly nodes = new Map<string, NodeState>();
+  readonly files: SharedFiles;
+  #routes = new Map<string, Route[]>();
+  #timers = new Map<number, Route[]>();
+  #running: GridTimer[] = [];
+  #waitingFor = new Set<string>();
+  #started = false;
+  #stopping = false;
+  #closed = false;
+  #barrierTimer: ReturnType<typeof setTimeout> | undefined;
+  #hooks: BrokerHooks;
+
+  constructor(
+    specs: NodeSpec[],
+    tokens: Map<string, string>,
+    files: SharedFiles,
+    hooks: BrokerHooks,
+    startupTimeoutMs: number,
+  ) {
+    this.#hooks = hooks;
+    this.files = files;
+    for (const spec of specs) {
+      const outputs = new Set(spec.outputs);
+      if (spec.sendStdoutAs) outputs.add(spec.sendStdoutAs);
+      this.nodes.set(spec.id, {
+        spec,
+        token: tokens.get(spec.id)!,
+        conn: null,
+        connectedOnce: false,
+        finished: false,
+        queue: new EventQueue(Object.entries(spec.inputs).map(([id, i]) => [id, i.queueSize])),
+        openInputs: new Set(),
+        ready: false,
+        welcomed: false,
+        stopQueued: false,
+        pendingErrors: 0,
+        outputs,
+      });
+      if (takesPart(spec)) this.#waitingFor.add(spec.id);
+    }
+    for (const node of this.nodes.values()) {
+      for (const [inputId, input] of Object.entries(node.spec.inputs)) {
+        const route = { node, input: inputId, idBytes: encoder.encode(inputId) };
+        if (input.source.kind === "timer") {
+          const list = this.#timers.get(input.source.intervalMs) ?? [];
+          list.push(route);
+          this.#timers.set(input.source.intervalMs, list);
+        } else {
+          node.openInputs.add(inputId);
+          const key = `${input.source.node}/${input.source.output}`;
+          const list = this.#routes.get(key) ?? [];
+          list.push(route);
+          this.#routes.set(key, list);
+        }
+      }
+    }
+    if (this.#waitingFor.size === 0) this.#start();
+    else {
+      this.#barrierTimer = setTimeout(() => this.#barrierTimeout(), startupTimeoutMs);
+    }
+  }
+
+  /** Whether inputs and timers are flowing (the startup barrier has passed). */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  #barrierTimeout(): void {
+    this.#barrierTimer = undefined;
+    if (this.#started) return;
+    for (const id of this.#waitingFor) {
+      this.#hooks.onWarning(
+        id,
+        `node '${id}' has not connected to the data plane in time; starting the other nodes ` +
+          `without it (it still gets its inputs if it connects later)`,
+      );
+    }
+    this.#start();
+  }
+
+  #start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    if (this.#barrierTimer !== undefined) clearTimeout(this.#barrierTimer);
+    this.#barrierTimer = undefined;
+    for (const node of this.nodes.values()) if (node.conn) this.#welcome(node);
+    for (const [interval, routes] of this.#timers) {
+      this.#running.push(new GridTimer(interval, () => this.#tick(routes)));
+    }
+  }
+
+  #tick(routes: Route[]): void {
+    const message = encodeMessage(Kind.JSON, nowNs(), NO_PARAMS, NULL_JSON);
+    for (const route of routes) this.#enqueueInput(route, message, undefined);
+  }
+
+  /** A node's HELLO checked out: attach its connection. Returns a refusal reason, if any. */
+  attach(node: NodeState, conn: FrameConn): string | undefined {
+    if (node.conn && !node.conn.closed) return `node '${node.spec.id}' is already connected`;
+    if (node.finished) return `node '${node.spec.id}' has already finished`;
+    node.conn = conn;
+    node.connectedOnce = true;
+    node.ready = false;
+    node.welcomed = false;
+    if (this.#started) this.#welcome(node);
+    else {
+      this.#waitingFor.delete(node.spec.id);
+      if (this.#waitingFor.size === 0) this.#start();
+    }
+    return undefined;
+  }
+
+  #welcome(node: NodeState): void {
+    const conn = node.conn;
+    if (!conn || node.welcomed) return;
+    node.welcomed = true;
+    const prefix = this.files.registerConnection(node.spec.id, conn);
+    conn.batch.text(Frame.WELCOME, JSON.stringify({ shm_prefix: prefix }));
+    const hasNodeInputs = Object.values(node.spec.inputs).some((i) => i.source.kind === "node");
+    if (this.#stopping || (hasNodeInputs && node.openInputs.size === 0)) this.#queueStop(node);
+    conn.flush();
+  }
+
+  /** A frame from an attached node. Returns an error message to close the connection with. */
+  onFrame(node: NodeState, conn: FrameConn, type: number, body: Uint8Array): string | undefined {
+    if (node.conn !== conn) return "connection replaced";
+    switch (type) {
+      case Frame.READY:
+        node.ready = true;
+        this.#deliver(node);
+        return undefined;
+      case Frame.OUTPUT:
+        return this.#onOutput(node, body);
+      case Frame.RELEASE:
+        this.files.release(new TextDecoder().decode(body), conn);
+        return undefined;
+      default:
+        return `unexpected frame type 0x${type.toString(16)}`;
+    }
+  }
+
+  #onOutput(node: NodeState, body: Uint8Array): string | undefined {
+    const { id, message } = splitIdentified(body);
+    let shm: string | undefined;
+    if (message[1]! & FLAG_SHM) {
+      shm = this.files.claim(node.conn!, message);
+      if (shm === undefined) return "output refers to a shared-memory file it does not own";
+    }
+    if (!node.outputs.has(id)) {
+      const declared = [...node.outputs].join(", ") || "none";
+      const text = `output '${id}' is not declared for node '${node.spec.id}' (declared: ` +
+        `${declared}); the message was dropped`;
+      this.#hooks.onWarning(node.spec.id, text);
+      this.#queueError(node, text);
+      if (shm) this.files.unclaimed(shm);
+      return undefined;
+    }
+    this.route(node.spec.id, id, message.slice(), shm);
+    return undefined;
+  }
+
+  /** Fans a message out to every input mapped to `nodeId/output`. */
+  route(nodeId: string, output: string, message: Uint8Array, shm: string | undefined): void {
+    const routes = this.#routes.get(`${nodeId}/${output}`);
+    if (routes) { for (const route of routes) this.#enqueueInput(route, message, shm); }
+    if (shm) this.files.unclaimed(shm);
+  }
+
+  #enqueueInput(route: Route, message: Uint8Array, shm: string | undefined): void {
+    const node = route.node;
+    if (node.finished || node.stopQueued || this.#closed) return;
+    if (shm) this.files.retain(shm);
+    const dropped = node.queue.push({
+      type: Frame.INPUT,
+      input: route.input,
+      idBytes: route.idBytes,
+      message,
+      shm,
+    });
+    if (dropped?.shm) this.files.release(dropped.shm);
+    if (node.ready) this.#deliver(node);
+  }
+
+  #queueError(node: NodeState, text: string): void {
+    if (node.pendingErrors >= MAX_PENDING_ERRORS) return;
+    node.pendingErrors++;
+    node.queue.push({ type: Frame.ERROR, text });
+    this.#deliver(node);
+  }
+
+  #queueStop(node: NodeState): void {
+    if (node.stopQueued || node.finished) return;
+    node.stopQueued = true;
+    node.queue.push({ type: Frame.STOP });
+    this.#deliver(node);
+  }
+
+  /** Sends every waiting event if the node asked for events and may have them. */
+  #deliver(node: NodeState): void {
+    const conn = node.conn;
+    if (!node.ready || !conn || !node.welcomed || node.queue.length === 0) return;
+    node.ready = false;
+    const batch = conn.batch;
+    for (const entry of node.queue.takeAll()) {
+      switch (entry.type) {
+        case Frame.INPUT:
+          batch.forward(Frame.INPUT, entry.idBytes!, entry.message!);
+          if (entry.shm) this.files.delivered(entry.shm, conn);
+          break;
+        case Frame.ERROR:
+          node.pendingErrors--;
+          batch.text(Frame.ERROR, entry.text!);
+          break;
+        case Frame.INPUT_CLOSED:
+          batch.text(Frame.INPUT_CLOSED, entry.input!);
+          break;
+        default:
+          batch.empty(entry.type);
+      }
+    }
+    conn.flush();
+  }
+
+  /** The connection of `node` ended (it may reconnect after a restart). */
+  detach(node: NodeState, conn: FrameConn): void {
+    if (node.conn !== conn) return;
+    node.conn = null;
+    node.ready = false;
+    node.welcomed = false;
+    this.files.connectionClosed(conn);
+    conn.close();
+    // A node started by hand can come back (that is the point of `dynamic`): keep its queue.
+  }
+
+  /** A process of the node was (re)spawned: a stale connection is dropped. */
+  spawned(nodeId: string): void {
+    const node = this.nodes.get(nodeId);
+    if (!node) return;
+    if (node.conn) this.detach(node, node.conn);
+    if (!this.#stopping) {
+      node.stopQueued = false;
+      node.queue.removeType(Frame.STOP);
+    }
+  }
+
+  /** The node's process ended; unless it restarts, its consumers' inputs close. */
+  exited(nodeId: string, willRestart: boolean): void {
+    const node = this.nodes.get(nodeId);
+    if (!node || node.finished) return;
+    if (node.conn) this.detach(node, node.conn);
+    if (willRestart) return;
+    node.finished = true;
+    for (const entry of node.queue.clear()) if (entry.shm) this.files.release(entry.shm);
+    if (!this.#started && this.#waitingFor.delete(nodeId) && this.#waitingFor.size === 0) {
+      this.#start();
+    }
+    for (const output of node.outputs) {
+      for (const route of this.#routes.get(`${nodeId}/${output}`) ?? []) this.#closeInput(route);
+    }
+  }
+
+  #closeInput(route: Route): void {
+    const node = route.node;
+    if (node.finished || !node.openInputs.delete(route.input)) return;
+    if (!node.stopQueued) node.queue.push({ type: Frame.INPUT_CLOSED, input: route.input });
+    if (node.openInputs.size === 0) this.#queueStop(node);
+    this.#deliver(node);
+  }
+
+  /** STOP to every node; returns the connected ones (those that will see it). */
+  stopAll(): Set<string> {
+    this.#stopping = true;
+    for (const timer of this.#running.splice(0)) timer.stop();
+    const reached = new Set<string>();
+    for (const node of this.nodes.values()) {
+      if (!node.conn || node.finished) continue;
+      if (node.welcomed) this.#queueStop(node);
+      // Not yet welcomed (barrier pending): STOP follows the WELCOME, sent right away.
+      else this.#welcome(node);
+      reached.add(node.spec.id);
+    }
+    return reached;
+  }
+
+  /** Per node, per input counters. */
+  stats(): Record<string, Record<string, InputCounters>> {
+    const out: Record<string, Record<string, InputCounters>> = {};
+    for (const [id, node] of this.nodes) out[id] = node.queue.counters();
+    return out;
+  }
+
+  /** Stops timers and the barrier; connections are closed by the server. */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#running.splice(0)) timer.stop();
+    if (this.#barrierTimer !== undefined) clearTimeout(this.#barrierTimer);
+    this.#barrierTimer = undefined;
+  }
+}
+
+/** Whether the startup barrier waits for this node: it has inputs or real outputs. */
+export function takesPart(spec: NodeSpec): boolean {
+  if (Object.keys(spec.inputs).length > 0) return true;
+  return spec.outputs.some((o) => o !== spec.sendStdoutAs);
+}

@@ -1,0 +1,227 @@
+/**
+ * The data plane of one dataflow: a Unix socket the nodes connect to, and the broker that
+ * routes their messages. Implements the `DataPlane` seam the process runtime drives
+ * (lib/runtime/plane.ts). The wire protocol is documented in docs/protocol.md.
+ */
+import type { DataPlane, DataPlaneOptions, InputStats } from "../runtime/plane.ts";
+import { runDir, settings } from "../config.ts";
+import { errorMessage } from "../errors.ts";
+import { FrameConn } from "../../node/ts/conn.ts";
+import { decodeText, encodeMessage, Frame, nowNs, PROTOCOL_VERSION } from "../../node/ts/frames.ts";
+
+import { Kind } from "../../node/ts/values.ts";
+import type { NodeConfig } from "../../node/ts/config.ts";
+import { Broker, type NodeState } from "./broker.ts";
+import { prepareShm, prepareSocket } from "./paths.ts";
+import { pythonLibDir } from "./pythonlib.ts";
+import { SharedFiles } from "./shared_files.ts";
+
+export { pythonLibDir } from "./pythonlib.ts";
+
+/** A connection must say HELLO within this time. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+const encoder = new TextEncoder();
+
+function randomToken(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Compares secrets in time independent of where they differ. */
+function sameSecret(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** Starts listening for the nodes of one dataflow. */
+export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane> {
+  const libDir = await pythonLibDir();
+  const socket = await prepareSocket(opts.socketDir, opts.dataflowId);
+  const shm = await prepareShm();
+  const files = new SharedFiles(shm.dir);
+  const tokens = new Map(opts.nodes.map((n) => [n.id, randomToken()]));
+  const configs = new Map<string, string>();
+  for (const spec of opts.nodes) {
+    const config: NodeConfig = {
+      protocol: PROTOCOL_VERSION,
+      dataflow_id: opts.dataflowId,
+      node_id: spec.id,
+      socket: socket.path,
+      token: tokens.get(spec.id)!,
+      inputs: Object.fromEntries(
+        Object.entries(spec.inputs).map((
+          [id, i],
+        ) => [id, { source: i.raw, queue_size: i.queueSize }]),
+      ),
+      outputs: [...spec.outputs],
+      shm_dir: shm.dir,
+      shm_threshold: shm.threshold,
+    };
+    configs.set(spec.id, JSON.stringify(config));
+  }
+
+  let listener: Deno.UnixListener;
+  try {
+    listener = Deno.listen({ transport: "unix", path: socket.path });
+    await Deno.chmod(socket.path, 0o600);
+  } catch (err) {
+    await files.close();
+    if (socket.ownDir) await Deno.remove(socket.ownDir, { recursive: true }).catch(() => {});
+    throw new Error(`cannot listen on ${socket.path}: ${errorMessage(err)}`);
+  }
+
+  const broker = new Broker(opts.nodes, tokens, files, opts, settings.startupTimeoutMs());
+  const conns = new Set<FrameConn>();
+  let closed = false;
+
+  const accept = async () => {
+    for (;;) {
+      let unix: Deno.UnixConn;
+      try {
+        unix = await listener.accept();
+      } catch {
+        return; // listener closed
+      }
+      if (closed) {
+        unix.close();
+        return;
+      }
+      serve(unix);
+    }
+  };
+
+  function serve(unix: Deno.UnixConn): void {
+    let node: NodeState | null = null;
+    const helloTimer = setTimeout(() => conn.close(), HELLO_TIMEOUT_MS);
+    const conn: FrameConn = new FrameConn(unix, (type, body) => {
+      if (node) {
+        const problem = broker.onFrame(node, conn, type, body);
+        if (problem) {
+          opts.onWarning(
+            node.spec.id,
+            `closing the data-plane connection of node '${node.spec.id}': ${problem}`,
+          );
+          conn.close();
+        }
+        return;
+      }
+      clearTimeout(helloTimer);
+      const result = type === Frame.HELLO
+        ? checkHello(decodeText(body))
+        : "expected HELLO as the first frame";
+      let refusal: string | undefined = typeof result === "string" ? result : undefined;
+      if (typeof result !== "string") {
+        refusal = broker.attach(result, conn);
+        if (!refusal) {
+          node = result;
+          return;
+        }
+      }
+      conn.batch.text(Frame.REFUSED, refusal!);
+      void conn.closeAfterFlush();
+    }, (error) => {
+      clearTimeout(helloTimer);
+      conns.delete(conn);
+      if (node) {
+        if (error !== undefined && !closed) {
+          opts.onWarning(
+            node.spec.id,
+            `data-plane connection of node '${node.spec.id}' failed: ${errorMessage(error)}`,
+          );
+        }
+        broker.detach(node, conn);
+      }
+    });
+    conns.add(conn);
+  }
+
+  /** The node a HELLO authenticates, or why it is refused. */
+  function checkHello(text: string): NodeState | string {
+    let hello: Record<string, unknown>;
+    try {
+      hello = JSON.parse(text);
+    } catch {
+      return "HELLO is not valid JSON";
+    }
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      return `protocol version ${hello.protocol} is not supported ` +
+        `(the daemon speaks ${PROTOCOL_VERSION})`;
+    }
+    if (hello.dataflow_id !== opts.dataflowId) {
+      return `this socket serves dataflow ${opts.dataflowId}, not ${hello.dataflow_id}`;
+    }
+    const node = typeof hello.node_id === "string" ? broker.nodes.get(hello.node_id) : undefined;
+    if (!node) return `the dataflow has no node '${hello.node_id}'`;
+    if (typeof hello.token !== "string" || !sameSecret(hello.token, node.token)) {
+      opts.onWarning(
+        node.spec.id,
+        `refused a data-plane connection claiming to be node '${node.spec.id}' (wrong token)`,
+      );
+      return `wrong token for node '${node.spec.id}'`;
+    }
+    return node;
+  }
+
+  void accept();
+
+  // Nodes started by hand have no environment from us: they find their config in a file.
+  const dynamicDir = `${runDir()}/dynamic`;
+  const dynamicFiles: string[] = [];
+  for (const spec of opts.nodes.filter((n) => n.kind === "dynamic")) {
+    await Deno.mkdir(dynamicDir, { recursive: true, mode: 0o700 });
+    const path = `${dynamicDir}/${spec.id}.json`;
+    await Deno.writeTextFile(path, configs.get(spec.id)!, { mode: 0o600 });
+    dynamicFiles.push(path);
+  }
+
+  const plane: DataPlane = {
+    nodeEnv(nodeId, baseEnv) {
+      const config = configs.get(nodeId);
+      if (config === undefined) throw new Error(`the dataflow has no node '${nodeId}'`);
+      const path = baseEnv.PYTHONPATH ? `${libDir}:${baseEnv.PYTHONPATH}` : libDir;
+      return { DORA_NODE_CONFIG: config, PYTHONPATH: path };
+    },
+    nodeSpawned(nodeId) {
+      broker.spawned(nodeId);
+    },
+    nodeExited(nodeId, willRestart) {
+      broker.exited(nodeId, willRestart);
+    },
+    isConnected(nodeId) {
+      const conn = broker.nodes.get(nodeId)?.conn;
+      return conn !== null && conn !== undefined && !conn.closed;
+    },
+    stopAll() {
+      return broker.stopAll();
+    },
+    stdoutLine(nodeId, line) {
+      const output = broker.nodes.get(nodeId)?.spec.sendStdoutAs;
+      if (!output) return;
+      const message = encodeMessage(Kind.TEXT, nowNs(), new Uint8Array(0), encoder.encode(line));
+      broker.route(nodeId, output, message, undefined);
+    },
+    stats() {
+      return broker.stats() as Record<string, Record<string, InputStats>>;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      broker.close();
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+      await Promise.all([...conns].map((c) => c.closeAfterFlush().catch(() => {})));
+      await Promise.all([...conns].map((c) => c.ended));
+      await Deno.remove(socket.path).catch(() => {});
+      if (socket.ownDir) await Deno.remove(socket.ownDir, { recursive: true }).catch(() => {});
+      await files.close();
+      for (const path of dynamicFiles) await Deno.remove(path).catch(() => {});
+    },
+  };
+  return plane;
+}

@@ -1,0 +1,152 @@
+/**
+ * The events waiting for one node, in arrival order. Messages count against their input's
+ * `queue_size`: when an input is full its oldest message is dropped (and counted), so a slow
+ * node always gets the freshest data. Control events (INPUT_CLOSED, STOP, ERROR) are never
+ * dropped. Pure: no I/O.
+ */
+
+/** One waiting event. */
+export interface QueueEntry {
+  /** Frame type (INPUT, INPUT_CLOSED, STOP, ERROR). */
+  type: number;
+  /** The input it belongs to (INPUT, INPUT_CLOSED). */
+  input?: string;
+  /** The input id, UTF-8 encoded once per route (INPUT). */
+  idBytes?: Uint8Array;
+  /** Encoded message (INPUT). */
+  message?: Uint8Array;
+  /** Text body (INPUT_CLOSED id, ERROR message). */
+  text?: string;
+  /** Shared-memory file the message refers to, for reference counting. */
+  shm?: string;
+  /** Set when the entry was dropped while still in the arrival list. */
+  dropped?: boolean;
+}
+
+/** Per-input counters. */
+export interface InputCounters {
+  received: number;
+  dropped: number;
+  queueSize: number;
+}
+
+class InputLane {
+  entries: QueueEntry[] = [];
+  head = 0;
+  counters: InputCounters;
+  constructor(queueSize: number) {
+    this.counters = { received: 0, dropped: 0, queueSize };
+  }
+  get length(): number {
+    return this.entries.length - this.head;
+  }
+  shift(): QueueEntry | undefined {
+    if (this.head >= this.entries.length) return undefined;
+    const entry = this.entries[this.head++];
+    if (this.head > 64 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
+  }
+}
+
+/** The waiting events of one node. */
+export class EventQueue {
+  #lanes = new Map<string, InputLane>();
+  #order: QueueEntry[] = [];
+  #head = 0;
+  #live = 0;
+
+  /** `inputs`: input id → queue size (at least 1). */
+  constructor(inputs: Iterable<[string, number]>) {
+    for (const [id, size] of inputs) this.#lanes.set(id, new InputLane(Math.max(1, size)));
+  }
+
+  /** Events waiting (dropped ones excluded). */
+  get length(): number {
+    return this.#live;
+  }
+
+  /**
+   * Queues an event. Returns the message dropped to make room for it, if any (so its
+   * shared-memory reference can be released).
+   */
+  push(entry: QueueEntry): QueueEntry | undefined {
+    let dropped: QueueEntry | undefined;
+    if (entry.message !== undefined && entry.input !== undefined) {
+      const lane = this.#lanes.get(entry.input);
+      if (lane) {
+        if (lane.length >= lane.counters.queueSize) {
+          dropped = lane.shift();
+          if (dropped) {
+            dropped.dropped = true;
+            lane.counters.dropped++;
+            this.#live--;
+          }
+        }
+        lane.entries.push(entry);
+      }
+    }
+    this.#order.push(entry);
+    this.#live++;
+    return dropped;
+  }
+
+  /** Removes and returns every waiting event, oldest first; delivered messages are counted. */
+  takeAll(): QueueEntry[] {
+    const out: QueueEntry[] = [];
+    for (let i = this.#head; i < this.#order.length; i++) {
+      const entry = this.#order[i]!;
+      if (entry.dropped) continue;
+      out.push(entry);
+      if (entry.message !== undefined && entry.input !== undefined) {
+        const lane = this.#lanes.get(entry.input);
+        if (lane) {
+          lane.shift();
+          lane.counters.received++;
+        }
+      }
+    }
+    this.#order = [];
+    this.#head = 0;
+    this.#live = 0;
+    return out;
+  }
+
+  /** Removes every waiting event without counting it as received (node gone, or purge). */
+  clear(): QueueEntry[] {
+    const out = this.#order.slice(this.#head).filter((e) => !e.dropped);
+    this.#order = [];
+    this.#head = 0;
+    this.#live = 0;
+    for (const lane of this.#lanes.values()) {
+      lane.entries = [];
+      lane.head = 0;
+    }
+    return out;
+  }
+
+  /** Removes waiting events of one frame type (e.g. a stale STOP before a restart). */
+  removeType(type: number): void {
+    for (let i = this.#head; i < this.#order.length; i++) {
+      const entry = this.#order[i]!;
+      if (entry.type === type && !entry.dropped && entry.message === undefined) {
+        entry.dropped = true;
+        this.#live--;
+      }
+    }
+  }
+
+  /** Counters per input. */
+  counters(): Record<string, InputCounters> {
+    const out: Record<string, InputCounters> = {};
+    for (const [id, lane] of this.#lanes) out[id] = { ...lane.counters };
+    return out;
+  }
+
+  /** Counters of one input (live object). */
+  lane(id: string): InputCounters | undefined {
+    return this.#lanes.get(id)?.counters;
+  }
+}

@@ -1,0 +1,296 @@
+"""The node protocol's codec (docs/protocol.md): frames, messages, values and parameters.
+
+Pure: no I/O. Standard library only (numpy and pyarrow values are accepted when those
+packages are installed, never required).
+"""
+
+import array
+import json
+import math
+import struct
+import sys
+
+PROTOCOL_VERSION = 1
+
+# Frame types: node -> daemon below 0x80, daemon -> node from 0x80.
+HELLO = 0x01
+READY = 0x02
+OUTPUT = 0x03
+RELEASE = 0x04
+WELCOME = 0x81
+REFUSED = 0x82
+INPUT = 0x83
+INPUT_CLOSED = 0x84
+STOP = 0x85
+ERROR = 0x86
+FREE = 0x87
+
+FLAG_SHM = 0x01
+MAX_FRAME = 0x7FFFFFFF
+
+# Value kinds.
+BYTES = 0x00
+TEXT = 0x01
+JSON = 0x02
+INT8 = 0x10
+UINT8 = 0x11
+INT16 = 0x12
+UINT16 = 0x13
+INT32 = 0x14
+UINT32 = 0x15
+INT64 = 0x16
+UINT64 = 0x17
+FLOAT32 = 0x18
+FLOAT64 = 0x19
+
+FRAME_HEAD = struct.Struct("<IB")  # length (type + body), type
+MESSAGE_HEAD = struct.Struct("<BBQI")  # kind, flags, timestamp ns, parameters length
+ID_LEN = struct.Struct("<H")
+SHM_LEN = struct.Struct("<Q")
+
+# kind -> (signed, size) for integer arrays
+_INT_KINDS = {
+    INT8: (True, 1), UINT8: (False, 1), INT16: (True, 2), UINT16: (False, 2),
+    INT32: (True, 4), UINT32: (False, 4), INT64: (True, 8), UINT64: (False, 8),
+}
+_KIND_BY_INT = {v: k for k, v in _INT_KINDS.items()}
+_FLOAT_KINDS = {FLOAT32: ("f", 4), FLOAT64: ("d", 8)}
+
+
+def _typecode(kind):
+    if kind in _FLOAT_KINDS:
+        return _FLOAT_KINDS[kind][0]
+    signed, size = _INT_KINDS[kind]
+    for code in "bhilq":
+        code = code if signed else code.upper()
+        if array.array(code).itemsize == size:
+            return code
+    raise ValueError("no array typecode for kind 0x%02x" % kind)
+
+
+_TYPECODE = {kind: _typecode(kind) for kind in list(_INT_KINDS) + list(_FLOAT_KINDS)}
+_ITEMSIZE = {kind: array.array(code).itemsize for kind, code in _TYPECODE.items()}
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def _format_kind(fmt, itemsize):
+    """The kind of a struct/array format character, or None."""
+    fmt = fmt.lstrip("@=<")
+    if fmt in ("f", "d"):
+        return FLOAT32 if fmt == "f" else FLOAT64
+    if len(fmt) == 1 and fmt in "bhilqnBHILQN":
+        return _KIND_BY_INT.get((fmt.islower(), itemsize))
+    return None
+
+
+def encode_value(value):
+    """Returns (kind, bytes-like payload). Raises TypeError for values that cannot be sent."""
+    if isinstance(value, str):
+        return TEXT, value.encode("utf-8")
+    if isinstance(value, (bytes, bytearray)):
+        return BYTES, value
+    if isinstance(value, array.array):
+        kind = _format_kind(value.typecode, value.itemsize)
+        if kind is None:
+            raise TypeError("cannot send an array of typecode %r" % value.typecode)
+        if _BIG_ENDIAN:
+            value = array.array(value.typecode, value)
+            value.byteswap()
+        return kind, memoryview(value).cast("B")
+    if isinstance(value, memoryview):
+        return _encode_memoryview(value)
+    module = type(value).__module__ or ""
+    if module.startswith("numpy") and hasattr(value, "dtype") and getattr(value, "ndim", 0) > 0:
+        return _encode_numpy(value)
+    if module.startswith("pyarrow"):
+        return _encode_pyarrow(value)
+    if module.startswith("numpy") and hasattr(value, "item"):
+        value = value.item()  # a numpy scalar
+    return JSON, encode_json(value)
+
+
+def _encode_memoryview(view):
+    fmt = view.format.lstrip("@=<")
+    if fmt in ("B", "c"):
+        kind = BYTES
+    else:
+        kind = _format_kind(fmt, view.itemsize)
+        if kind is None:
+            raise TypeError("cannot send a memoryview of format %r" % view.format)
+    if not view.c_contiguous:
+        view = memoryview(view.tobytes())
+    data = view.cast("B") if view.ndim != 1 or view.format != "B" else view
+    if _BIG_ENDIAN and kind not in (BYTES, INT8, UINT8):
+        copy = array.array(_TYPECODE[kind], data.tobytes())
+        copy.byteswap()
+        data = memoryview(copy).cast("B")
+    return kind, data
+
+
+def _encode_numpy(arr):
+    import numpy as np  # only reached when the value is a numpy array
+
+    dtype = arr.dtype
+    if dtype.kind == "f" and dtype.itemsize in (4, 8):
+        kind = FLOAT32 if dtype.itemsize == 4 else FLOAT64
+    elif dtype.kind in "iu":
+        kind = _KIND_BY_INT.get((dtype.kind == "i", dtype.itemsize))
+    else:
+        kind = None
+    if kind is None:
+        raise TypeError(
+            "cannot send a numpy array of dtype %s (use an int, uint or float dtype)" % dtype
+        )
+    arr = np.ascontiguousarray(arr, dtype=dtype.newbyteorder("<"))
+    return kind, memoryview(arr).cast("B")
+
+
+def _encode_pyarrow(value):
+    try:
+        arr = value.to_numpy(zero_copy_only=False)
+        if getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iuf":
+            return _encode_numpy(arr)
+    except Exception:  # numpy missing, or a type numpy cannot hold
+        pass
+    if hasattr(value, "to_pylist"):
+        return JSON, encode_json(value.to_pylist())
+    raise TypeError("cannot send a %s" % type(value).__name__)
+
+
+def encode_json(value):
+    """Compact UTF-8 JSON; NaN and infinities are refused rather than silently changed."""
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise TypeError("cannot send %s as JSON: %s" % (type(value).__name__, err)) from None
+    return text.encode("utf-8")
+
+
+def decode_value(kind, data):
+    """Decodes a payload (bytes-like) into bytes, str, a JSON value or an array.array."""
+    if kind == BYTES:
+        return bytes(data)
+    if kind == TEXT:
+        return str(data, "utf-8")
+    if kind == JSON:
+        return json.loads(str(data, "utf-8")) if len(data) else None
+    code = _TYPECODE.get(kind)
+    if code is None:
+        raise ValueError("unknown value kind 0x%02x" % kind)
+    if len(data) % _ITEMSIZE[kind]:
+        raise ValueError(
+            "array of kind 0x%02x has %d bytes, not a multiple of %d"
+            % (kind, len(data), _ITEMSIZE[kind])
+        )
+    out = array.array(code)
+    out.frombytes(data)
+    if _BIG_ENDIAN:
+        out.byteswap()
+    return out
+
+
+def _scalar_param(v):
+    if isinstance(v, bool) or isinstance(v, str) or isinstance(v, int):
+        return True
+    return isinstance(v, float) and math.isfinite(v)
+
+
+def encode_parameters(params):
+    """UTF-8 JSON of metadata parameters; b"" when there are none."""
+    if not params:
+        return b""
+    if not isinstance(params, dict):
+        raise TypeError("metadata must be a dict of bool, int, float, str or lists of these")
+    for key, v in params.items():
+        if not isinstance(key, str):
+            raise TypeError("metadata keys must be strings, got %r" % (key,))
+        if _scalar_param(v):
+            continue
+        if isinstance(v, (list, tuple)) and all(_scalar_param(x) for x in v):
+            continue
+        raise TypeError(
+            "metadata parameter %r must be a bool, int, float, str or a list of these" % key
+        )
+    return json.dumps(params, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def decode_parameters(data):
+    if not len(data):
+        return {}
+    params = json.loads(str(data, "utf-8"))
+    if not isinstance(params, dict):
+        raise ValueError("metadata parameters are not a JSON object")
+    return params
+
+
+def frame(frame_type, body=b""):
+    """A complete frame with a bytes body."""
+    return FRAME_HEAD.pack(len(body) + 1, frame_type) + body
+
+
+def message_head(frame_type, ident, kind, timestamp_ns, params, payload_len, shm_name=None):
+    """Everything of an OUTPUT/INPUT frame before the inline payload (or the whole frame, for a
+    shared-memory reference). Send the payload right after it."""
+    ident = ident.encode("utf-8")
+    flags = FLAG_SHM if shm_name is not None else 0
+    if shm_name is not None:
+        name = shm_name.encode("utf-8")
+        tail = SHM_LEN.pack(payload_len) + name
+        payload_len = 0
+    else:
+        tail = b""
+    length = 1 + 2 + len(ident) + MESSAGE_HEAD.size + len(params) + len(tail) + payload_len
+    if length > MAX_FRAME:
+        raise ValueError("message too large for one frame (%d bytes)" % length)
+    return b"".join((
+        FRAME_HEAD.pack(length, frame_type),
+        ID_LEN.pack(len(ident)),
+        ident,
+        MESSAGE_HEAD.pack(kind, flags, timestamp_ns, len(params)),
+        params,
+        tail,
+    ))
+
+
+def split_identified(body):
+    """(id, message memoryview) of an OUTPUT/INPUT body."""
+    if len(body) < 2:
+        raise ValueError("message frame too short")
+    (n,) = ID_LEN.unpack_from(body, 0)
+    if len(body) < 2 + n + MESSAGE_HEAD.size:
+        raise ValueError("message frame too short")
+    return str(body[2:2 + n], "utf-8"), body[2 + n:]
+
+
+def decode_message(message):
+    """(kind, flags, timestamp_ns, params view, payload view, shm (name, length) or None)."""
+    if len(message) < MESSAGE_HEAD.size:
+        raise ValueError("message too short")
+    kind, flags, ts, plen = MESSAGE_HEAD.unpack_from(message, 0)
+    end = MESSAGE_HEAD.size + plen
+    if end > len(message):
+        raise ValueError("message parameters overrun the frame")
+    params = message[MESSAGE_HEAD.size:end]
+    if not flags & FLAG_SHM:
+        return kind, flags, ts, params, message[end:], None
+    if len(message) < end + 8:
+        raise ValueError("shared-memory reference too short")
+    (length,) = SHM_LEN.unpack_from(message, end)
+    return kind, flags, ts, params, message[0:0], (str(message[end + 8:], "utf-8"), length)
+
+
+def parse_frames(buf, end, on_frame):
+    """Calls on_frame(type, body memoryview) for each complete frame in buf[:end].
+
+    Returns (bytes consumed, total size of the next incomplete frame or 0)."""
+    view = memoryview(buf)
+    at = 0
+    while end - at >= 4:
+        (length,) = struct.unpack_from("<I", buf, at)
+        if length < 1 or length > MAX_FRAME:
+            raise ValueError("bad frame length %d" % length)
+        if end - at - 4 < length:
+            return at, length + 4
+        on_frame(buf[at + 4], view[at + 5:at + 4 + length])
+        at += 4 + length
+    return at, 0
