@@ -3,7 +3,7 @@
  * of their own are still found): signalling all of it, waiting until it is empty, and what a
  * dead process's exit was.
  */
-import { decodeWaitStatus, groupMembers, isLive, type ProcStat, readProcTable } from "./proc.ts";
+import { decodeWaitStatus, groupMembers, isLive, type ProcStat, recentProcTable } from "./proc.ts";
 
 /** How a node's main process ended; `known` false when nobody could wait for it. */
 export interface Exit {
@@ -35,7 +35,7 @@ function tryKill(pid: number, signal: Deno.Signal): void {
 export function signalGroup(
   pgid: number,
   signal: Deno.Signal,
-  members: ProcStat[] = readProcTable(),
+  members: ProcStat[] = recentProcTable(),
 ): void {
   tryKill(-pgid, signal);
   for (const proc of members) {

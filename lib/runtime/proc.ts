@@ -103,6 +103,18 @@ export function readProcTable(): ProcStat[] {
   return table;
 }
 
+let cached: { at: number; table: ProcStat[] } | undefined;
+
+/**
+ * `readProcTable`, shared by callers within `maxAgeMs`: many nodes waiting for their groups to
+ * empty then cost one scan per period, not one each.
+ */
+export function recentProcTable(maxAgeMs = 20): ProcStat[] {
+  const now = performance.now();
+  if (!cached || now - cached.at > maxAgeMs) cached = { at: now, table: readProcTable() };
+  return cached.table;
+}
+
 /** Ticks since boot, from /proc/uptime. */
 export function uptimeTicks(): number {
   const text = Deno.readTextFileSync("/proc/uptime");
@@ -113,6 +125,6 @@ export function uptimeTicks(): number {
  * Live members of the process group or session `id` (a node is the leader of both, so members
  * that moved to their own group are found through the session).
  */
-export function groupMembers(id: number, table: ProcStat[] = readProcTable()): ProcStat[] {
+export function groupMembers(id: number, table: ProcStat[] = recentProcTable()): ProcStat[] {
   return table.filter((p) => (p.pgrp === id || p.session === id) && isLive(p));
 }
