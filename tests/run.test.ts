@@ -255,3 +255,38 @@ Deno.test("restart_policy: a crashing node restarts with backoff until the crash
     assert.match(bad.stderr, /^Error: Invalid DORA_RESTART_POLICY 'sometimes'/);
   });
 });
+
+Deno.test("dora nodes talk through the data plane; the run ends when they do", async () => {
+  await withHome({ COUNT: "5" }, async (home) => {
+    const res = await dora(["run", `${RUN}/plane.yml`], { env: home.env });
+    assert.equal(res.code, 0, res.stderr);
+    assertInOrder(res.stdout, [
+      ...[0, 1, 2, 3, 4].map((n) => `listener | heard hello ${n}\n`),
+      "listener | event INPUT_CLOSED\n",
+      "listener | listener done\n",
+    ]);
+    assert.ok(res.stderr.includes("Dataflow finished: all 2 nodes succeeded"));
+    assert.deepEqual([...Deno.readDirSync(`${home.doraHome}/run`)], [], "socket and FIFOs gone");
+  });
+});
+
+Deno.test("Ctrl-C: connected nodes get STOP through the data plane and end on their own", async () => {
+  await withHome({ COUNT: "0" }, async (home) => {
+    const cli = spawnDora(["run", `${RUN}/plane.yml`, "--grace-duration", "20s"], {
+      env: home.env,
+    });
+    await pollUntil("messages flowing", () => cli.stdout().includes("heard hello 3"));
+    const started = Date.now();
+    Deno.kill(cli.pid, "SIGINT");
+    const res = await cli.finished;
+    assert.equal(res.code, 0, res.stderr);
+    // STOP, not SIGTERM (which would end python at once, printing nothing), well inside 10 s.
+    assert.ok(res.stdout.includes("talker   | talker got STOP\n"), res.stdout);
+    assert.ok(res.stdout.includes("listener | listener done\n"));
+    assert.ok(Date.now() - started < 10_000);
+    assert.ok(
+      res.stderr.includes("✓ talker stopped\n") && res.stderr.includes("✓ listener stopped\n"),
+    );
+    assert.ok(!res.stderr.includes("killed"));
+  });
+});

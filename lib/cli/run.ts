@@ -7,12 +7,14 @@
 import { ensureDoraHome, logsRoot, runDir, settings } from "../config.ts";
 import { loadDataflowOrThrow } from "../descriptor/mod.ts";
 import { UsageError } from "../errors.ts";
+import { createDataPlane } from "../dataplane/mod.ts";
 import { uuidv7 } from "../ids.ts";
 import type { LogStream } from "../logs/format.ts";
 import { CHECK, colorEnabled, makePrefixer, paint, parseDuration } from "../output/format.ts";
 import {
   type DataflowResult,
   DataflowRuntime,
+  type DataPlane,
   type NodeSnapshot,
   policyRestartHook,
   type StopEvent,
@@ -82,6 +84,8 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) Deno.addSignalListener(signal, handler);
   let runtime: DataflowRuntime | undefined;
+  let plane: DataPlane | undefined;
+  let stateDir: string | undefined;
   try {
     const dataflow = await loadDataflowOrThrow(file);
     if (interrupts > 0) return 0;
@@ -91,12 +95,22 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
     const ids = dataflow.nodes.map((n) => n.id);
     const prefix = makePrefixer(ids, colorEnabled(Deno.stdout));
     const errPrefix = makePrefixer(ids, colorEnabled(Deno.stderr));
+    // One private folder for the nodes' output FIFOs and the data plane's socket.
+    stateDir = `${runDir()}/${uuid}`;
+    await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+    plane = await createDataPlane({
+      dataflowId: uuid,
+      nodes: dataflow.nodes,
+      socketDir: stateDir,
+      onWarning: (_node, message) => err.line(`Warning: ${message}`),
+    });
     runtime = await DataflowRuntime.start({
       uuid,
       name: uuid,
       dataflow,
       logDir,
-      stateDir: `${runDir()}/${uuid}`,
+      stateDir,
+      plane,
       onLine: (node: string, stream: LogStream, text: string) => {
         if (stream !== "dora") out.line(`${prefix(node)}${text}`);
         else if (!text.startsWith("started (pid")) err.line(`${errPrefix(node)}[dora] ${text}`);
@@ -136,6 +150,8 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
     if (runtime?.status === "Running" || runtime?.status === "Stopping") {
       await runtime.stop({ force: true });
     }
+    await plane?.close();
+    if (stateDir) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
     out.flush();
     err.flush();
   }
