@@ -104,6 +104,7 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
       socketDir: stateDir,
       onWarning: (_node, message) => err.line(`Warning: ${message}`),
     });
+    if (interrupts > 0) return 0;
     runtime = await DataflowRuntime.start({
       uuid,
       name: uuid,
