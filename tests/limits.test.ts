@@ -15,6 +15,7 @@ import {
 } from "../lib/limits/mod.ts";
 import { CLK_TCK, readStat } from "../lib/runtime/proc.ts";
 import { UsageError } from "../lib/errors.ts";
+import type { ResourceLimits } from "../lib/descriptor/types.ts";
 import { FIXTURES, killPid, pollUntil } from "./helpers.ts";
 
 const DIR = `${FIXTURES}/limits`;
@@ -53,6 +54,38 @@ interface Running {
   out(): string;
   err(): string;
   status: Promise<Deno.CommandStatus>;
+  /** The status once the process has exited and its output is drained. */
+  exited(): Deno.CommandStatus | undefined;
+}
+
+/** What a test started, killed and cleaned up when it ends, pass or fail. */
+const started: Running[] = [];
+const plans: LimitPlan[] = [];
+
+/** `planLimits`, remembered for the final cleanup. */
+async function tracked(
+  k: { dataflow: string; node: string },
+  limits: ResourceLimits,
+  strategy?: Strategy,
+): Promise<LimitPlan> {
+  const made = await planLimits(k, limits, strategy === undefined ? {} : { strategy });
+  plans.push(made);
+  return made;
+}
+
+/** Runs a test body, then kills what it started and removes its groups whatever happened. */
+function guarded(body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } finally {
+      for (const node of started.splice(0)) {
+        killPid(node.pid, "SIGKILL", true);
+        await node.status;
+      }
+      for (const made of plans.splice(0)) await made.cleanup();
+    }
+  };
 }
 
 function spawnUnder(plan: LimitPlan, argv: string[], id: string): Running {
@@ -75,8 +108,11 @@ function spawnUnder(plan: LimitPlan, argv: string[], id: string): Running {
     drain(child.stdout, (s) => out += s),
     drain(child.stderr, (s) => err += s),
   ]);
-  const status = drained.then(() => child.status);
-  return { pid: child.pid, out: () => out, err: () => err, status };
+  let final: Deno.CommandStatus | undefined;
+  const status = drained.then(() => child.status).then((s) => final = s);
+  const running = { pid: child.pid, out: () => out, err: () => err, status, exited: () => final };
+  started.push(running);
+  return running;
 }
 
 /** The cgroup paths of a live process, one per hierarchy line of /proc/PID/cgroup. */
@@ -107,101 +143,89 @@ for (const strategy of STRATEGIES) {
   Deno.test({
     name: label("a node allocating past its memory limit is OOM-killed and reported so"),
     ignore: skip !== undefined,
-    async fn() {
+    fn: guarded(async () => {
       const k = key("hog");
-      const plan = await planLimits(k, { memoryBytes: 64 * MiB }, { strategy });
+      const plan = await tracked(k, { memoryBytes: 64 * MiB }, strategy);
       assert.equal(plan.warning, undefined);
       assert.deepEqual(plan.unenforced, []);
-      const node = spawnUnder(plan, [PYTHON, `${DIR}/hog.py`, "1024"], k.node);
-      try {
-        const status = await node.status;
-        assert.equal(status.signal, "SIGKILL", `stdout:\n${node.out()}\nstderr:\n${node.err()}`);
-        assert.match(node.out(), /allocated \d+ MiB/);
-        assert.doesNotMatch(node.out(), /allocation finished/);
-        const last = Number(/allocated (\d+) MiB\s*$/.exec(node.out())?.[1]);
-        assert.ok(last <= 64, `allocated ${last} MiB under a 64 MiB limit`);
-        assert.equal(await plan.wasOomKilled(), true);
-        const usage = await plan.usage();
-        if (usage.oomKills !== null) assert.ok(usage.oomKills >= 1);
-        // A new run in the leftover group starts from the old counter: no stale OOM report.
-        if (strategy !== "systemd") {
-          const again = await planLimits(k, { memoryBytes: 64 * MiB }, { strategy });
-          assert.deepEqual(again.record().groups, plan.record().groups);
-          assert.equal(await again.wasOomKilled(), false);
-        }
-      } finally {
-        killPid(node.pid, "SIGKILL", true);
-        assert.equal(await plan.cleanup(), undefined);
+      const node = spawnUnder(plan, [PYTHON, `${DIR}/hog.py`, "256"], k.node);
+      const status = await node.status;
+      assert.equal(status.signal, "SIGKILL", `stdout:\n${node.out()}\nstderr:\n${node.err()}`);
+      assert.match(node.out(), /allocated \d+ MiB/);
+      assert.doesNotMatch(node.out(), /allocation finished/);
+      const last = Number(/allocated (\d+) MiB\s*$/.exec(node.out())?.[1]);
+      assert.ok(last <= 64, `allocated ${last} MiB under a 64 MiB limit`);
+      assert.equal(await plan.wasOomKilled(), true);
+      const usage = await plan.usage();
+      if (usage.oomKills !== null) assert.ok(usage.oomKills >= 1);
+      // A new run in the leftover group starts from the old counter: no stale OOM report.
+      if (strategy !== "systemd") {
+        const again = await tracked(k, { memoryBytes: 64 * MiB }, strategy);
+        assert.deepEqual(again.record().groups, plan.record().groups);
+        assert.equal(await again.wasOomKilled(), false);
       }
+      assert.equal(await plan.cleanup(), undefined);
       for (const dir of plan.record().groups) assert.equal(await exists(dir), false, dir);
-    },
+    }),
   });
 
   Deno.test({
     name: label("the whole process tree counts: a child of the node is limited and seen"),
     ignore: skip !== undefined,
-    async fn() {
+    fn: guarded(async () => {
       const k = key("tree");
-      const plan = await planLimits(k, { memoryBytes: 64 * MiB }, { strategy });
-      const node = spawnUnder(plan, [`${DIR}/tree.sh`, "1024"], k.node);
-      try {
-        const child = Number(
-          (await pollUntil("the child's pid", () => /child (\d+)/.exec(node.out())))[1],
-        );
-        if (strategy !== "systemd") {
-          const [memoryGroup] = plan.record().groups;
-          // The node's shell joined before exec, so its child was born inside the group.
-          assert.ok(inGroup(child, memoryGroup!), cgroupsOf(child));
-          assert.ok(inGroup(node.pid, memoryGroup!), cgroupsOf(node.pid));
-        }
-        await pollUntil("the node in its cgroup's member list", async () => {
-          const members = await plan.members();
-          return members.includes(node.pid) && members.includes(child);
-        });
-        const status = await node.status;
-        assert.equal(status.code, 137, `${node.out()}\n${node.err()}`);
-        assert.match(node.out(), /child exited 137/);
-        assert.equal(await plan.wasOomKilled(), true);
-      } finally {
-        killPid(node.pid, "SIGKILL", true);
-        await plan.cleanup();
+      const plan = await tracked(k, { memoryBytes: 64 * MiB }, strategy);
+      const node = spawnUnder(plan, [`${DIR}/tree.sh`, "256"], k.node);
+      const child = Number(
+        (await pollUntil("the child's pid", () => /child (\d+)/.exec(node.out())))[1],
+      );
+      if (strategy !== "systemd") {
+        const [memoryGroup] = plan.record().groups;
+        // The node's shell joined before exec, so its child was born inside the group.
+        assert.ok(inGroup(child, memoryGroup!), cgroupsOf(child));
+        assert.ok(inGroup(node.pid, memoryGroup!), cgroupsOf(node.pid));
       }
-    },
+      await pollUntil("the node in its cgroup's member list", async () => {
+        const members = await plan.members();
+        return members.includes(node.pid) && members.includes(child);
+      });
+      const status = await node.status;
+      assert.equal(status.code, 137, `${node.out()}\n${node.err()}`);
+      assert.match(node.out(), /child exited 137/);
+      assert.equal(await plan.wasOomKilled(), true);
+    }),
   });
 
   Deno.test({
     name: label("a CPU spinner limited to 0.2 CPU stays well under one core"),
     ignore: skip !== undefined,
-    async fn() {
+    fn: guarded(async () => {
       const k = key("spin");
-      const plan = await planLimits(k, { cpu: 0.2 }, { strategy });
+      const plan = await tracked(k, { cpu: 0.2 }, strategy);
       assert.equal(plan.warning, undefined);
       const node = spawnUnder(plan, [PYTHON, `${DIR}/spin.py`], k.node);
-      try {
-        await pollUntil("the spinner to start", () => node.out().includes("spinning"));
-        const before = readStat(node.pid)!;
-        const t0 = performance.now();
-        // A measurement window, not a synchronisation: CPU share needs elapsed time.
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        const after = readStat(node.pid)!;
-        const seconds = (performance.now() - t0) / 1000;
-        const share = (after.cpuTicks - before.cpuTicks) / CLK_TCK / seconds;
-        assert.ok(share < 0.5, `spinner used ${(share * 100).toFixed(0)}% of a core`);
-        assert.ok(share > 0.02, `spinner barely ran: ${(share * 100).toFixed(1)}%`);
-        if (strategy !== "systemd") {
-          const cpuGroup = plan.record().groups.at(-1)!;
-          const stat = await Deno.readTextFile(`${cpuGroup}/cpu.stat`);
-          const throttled = Number(/nr_throttled (\d+)/.exec(stat)?.[1]);
-          assert.ok(throttled > 0, `the kernel throttled the group:\n${stat}`);
-        }
-        assert.equal(await plan.wasOomKilled(), false);
-      } finally {
-        killPid(node.pid, "SIGKILL", true);
-        await node.status;
-        assert.equal(await plan.cleanup(), undefined);
+      await pollUntil("the spinner to start", () => node.out().includes("spinning"));
+      const before = readStat(node.pid)!;
+      const t0 = performance.now();
+      // A measurement window, not a synchronisation: CPU share needs elapsed time.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const after = readStat(node.pid)!;
+      const seconds = (performance.now() - t0) / 1000;
+      const share = (after.cpuTicks - before.cpuTicks) / CLK_TCK / seconds;
+      assert.ok(share < 0.5, `spinner used ${(share * 100).toFixed(0)}% of a core`);
+      assert.ok(share > 0.02, `spinner barely ran: ${(share * 100).toFixed(1)}%`);
+      if (strategy !== "systemd") {
+        const cpuGroup = plan.record().groups.at(-1)!;
+        const stat = await Deno.readTextFile(`${cpuGroup}/cpu.stat`);
+        const throttled = Number(/nr_throttled (\d+)/.exec(stat)?.[1]);
+        assert.ok(throttled > 0, `the kernel throttled the group:\n${stat}`);
       }
+      assert.equal(await plan.wasOomKilled(), false);
+      killPid(node.pid, "SIGKILL", true);
+      await node.status;
+      assert.equal(await plan.cleanup(), undefined);
       for (const dir of plan.record().groups) assert.equal(await exists(dir), false, dir);
-    },
+    }),
   });
 }
 
@@ -214,9 +238,9 @@ Deno.test({
   name: "limits: cleanup reports a group that still holds a process, and succeeds once it is gone" +
     (cgroupSkip ? ` [skipped: ${cgroupSkip}]` : ""),
   ignore: cgroupSkip !== undefined,
-  async fn() {
+  fn: guarded(async () => {
     const k = key("stuck");
-    const plan = await planLimits(k, { memoryBytes: 256 * MiB }, { strategy: cgroupStrategy });
+    const plan = await tracked(k, { memoryBytes: 256 * MiB }, cgroupStrategy);
     const node = spawnUnder(plan, [PYTHON, `${DIR}/spin.py`], k.node);
     try {
       await pollUntil("the spinner to start", () => node.out().includes("spinning"));
@@ -230,18 +254,18 @@ Deno.test({
     await pollUntil("the group to empty", async () => (await plan.members()).length === 0);
     assert.equal(await plan.cleanup(), undefined);
     for (const dir of plan.record().groups) assert.equal(await exists(dir), false, dir);
-  },
+  }),
 });
 
 Deno.test({
   name: "limits: a plan restored from its record still tells an OOM kill and cleans up" +
     (cgroupSkip ? ` [skipped: ${cgroupSkip}]` : ""),
   ignore: cgroupSkip !== undefined,
-  async fn() {
+  fn: guarded(async () => {
     const k = key("restored");
-    const plan = await planLimits(k, { memoryBytes: 48 * MiB }, { strategy: cgroupStrategy });
+    const plan = await tracked(k, { memoryBytes: 48 * MiB }, cgroupStrategy);
     const record = JSON.parse(JSON.stringify(plan.record()));
-    const node = spawnUnder(plan, [PYTHON, `${DIR}/hog.py`, "1024"], k.node);
+    const node = spawnUnder(plan, [PYTHON, `${DIR}/hog.py`, "256"], k.node);
     const status = await node.status;
     assert.equal(status.signal, "SIGKILL");
     const restored = restorePlan(record);
@@ -249,23 +273,24 @@ Deno.test({
     assert.equal(await restored.wasOomKilled(), true);
     assert.equal(await restored.cleanup(), undefined);
     for (const dir of record.groups) assert.equal(await exists(dir), false, dir);
-  },
+  }),
 });
 
 Deno.test({
   name: "limits: a node whose cgroup vanished before it started exits 125 and says why" +
     (cgroupSkip ? ` [skipped: ${cgroupSkip}]` : ""),
   ignore: cgroupSkip !== undefined,
-  async fn() {
+  fn: guarded(async () => {
     const k = key("vanished");
-    const plan = await planLimits(k, { memoryBytes: 64 * MiB }, { strategy: cgroupStrategy });
+    const plan = await tracked(k, { memoryBytes: 64 * MiB }, cgroupStrategy);
     assert.equal(await plan.cleanup(), undefined);
     const node = spawnUnder(plan, [PYTHON, `${DIR}/spin.py`], k.node);
-    const status = await node.status;
+    // A deadline: were the node to start anyway, it would spin forever.
+    const status = await pollUntil("the node to exit", () => node.exited());
     assert.equal(status.code, JOIN_FAILED_EXIT);
     assert.match(node.err(), /dora: cannot move the node into its cgroup \/.*dora-.*vanished/);
     assert.doesNotMatch(node.out(), /spinning/);
-  },
+  }),
 });
 
 Deno.test("limits: DORA_CGROUP=none starts the node anyway, with a warning naming why", async () => {
@@ -302,7 +327,7 @@ Deno.test({
   name: "limits: a forced strategy the machine lacks falls back to none, naming the cause" +
     (lacking === undefined ? " [skipped: every strategy works here]" : ""),
   ignore: lacking === undefined,
-  async fn() {
+  fn: guarded(async () => {
     const plan = await planLimits(
       { dataflow: crypto.randomUUID(), node: "camera" },
       { memoryBytes: 64 * MiB },
@@ -318,7 +343,7 @@ Deno.test({
     const node = spawnUnder(plan, [PYTHON, "-c", "print('running')"], "camera");
     assert.equal((await node.status).code, 0);
     assert.equal(node.out(), "running\n");
-  },
+  }),
 });
 
 Deno.test("limits: no limits, no enforcement and no warning", async () => {

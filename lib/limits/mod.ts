@@ -136,9 +136,11 @@ async function realise(
   switch (candidate.strategy) {
     case "v2":
     case "v1": {
-      const made = candidate.strategy === "v2" && facts.v2.ok
-        ? await createV2(facts.v2.base, name, limits, candidate.covers)
-        : await createV1(facts.v1, name, limits, candidate.covers);
+      let made;
+      if (candidate.strategy === "v1") {
+        made = await createV1(facts.v1, name, limits, candidate.covers);
+      } else if (facts.v2.ok) made = await createV2(facts.v2.base, name, limits, candidate.covers);
+      else throw new Error(facts.v2.why);
       record.enforcement = strategyLabel(candidate.strategy);
       record.groups = made.groups;
       record.memory_group = made.memoryGroup;
