@@ -1,0 +1,187 @@
+/**
+ * `deno task bench`: data-plane latency (p50/p99, half a round trip) and throughput for
+ * payloads of 8 B to 4 MiB, TypeScript→TypeScript and Python→Python through the daemon's
+ * broker, next to a baseline measured in the same run: one raw Unix-socket hop between two
+ * Deno processes. Prints a markdown table.
+ *
+ * It runs the nodes of examples/benchmark/ on the real data plane (createDataPlane + real
+ * processes), in a temporary DORA_HOME. `--quick` runs fewer iterations.
+ */
+import { startRunFile } from "../tests/fixtures/dataplane/harness.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const SIZES = [8, 4096, 65536, 1 << 20, 4 << 20];
+const quick = Deno.args.includes("--quick");
+
+interface Latency {
+  p50: number;
+  p99: number;
+}
+
+function records(text: string): Record<string, number>[] {
+  return text.split("\n").filter((l) => l.startsWith("@")).map((l) => JSON.parse(l.slice(1)));
+}
+
+function itersFor(size: number): number {
+  const n = size <= 65536 ? 2000 : size <= 1 << 20 ? 300 : 100;
+  return quick ? Math.max(20, Math.floor(n / 10)) : n;
+}
+
+function countFor(size: number): number {
+  // Enough messages for a stable rate, bounded in memory (they may all be queued at once).
+  const n = Math.max(40, Math.min(quick ? 5000 : 30000, Math.floor((256 << 20) / size)));
+  return n;
+}
+
+async function dataflow(
+  lang: "ts" | "py",
+  env: Record<string, string>,
+): Promise<Record<string, number>[]> {
+  const file = `${ROOT}/examples/benchmark/${
+    lang === "ts" ? "dataflow.yml" : "dataflow_python.yml"
+  }`;
+  const run = await startRunFile(file, { env });
+  try {
+    const statuses = await run.waitAll(300_000);
+    for (const [id, status] of statuses) {
+      if (status.code !== 0) {
+        throw new Error(`${lang} ${id} failed (${status.code}):\n${run.procs.get(id)!.stderr()}`);
+      }
+    }
+    return [...records(run.out("ping")), ...records(run.out("pong"))];
+  } finally {
+    await run.cleanup();
+  }
+}
+
+async function planeLatency(lang: "ts" | "py"): Promise<Map<number, Latency>> {
+  const out = new Map<number, Latency>();
+  for (const size of SIZES) {
+    const [r] = await dataflow(lang, {
+      BENCH_MODE: "latency",
+      BENCH_SIZES: String(size),
+      BENCH_ITERS: String(itersFor(size)),
+    });
+    out.set(size, { p50: r!.p50!, p99: r!.p99! });
+  }
+  return out;
+}
+
+async function planeThroughput(lang: "ts" | "py", size: number): Promise<number> {
+  const results = await dataflow(lang, {
+    BENCH_MODE: "throughput",
+    BENCH_SIZES: String(size),
+    BENCH_COUNT: String(countFor(size)),
+  });
+  return results.find((r) => "rate" in r)?.rate ?? 0;
+}
+
+/** Runs the raw-socket server and a client once; returns the client's or server's record. */
+async function baseline(mode: "latency" | "throughput", size: number, n: number) {
+  const dir = await Deno.makeTempDir({ prefix: "dora-bench-" });
+  const socket = `${dir}/s.sock`;
+  const script = `${ROOT}/scripts/bench_baseline.ts`;
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, "serve", socket],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const serverOut = (async () => {
+    let text = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of server.stdout) text += decoder.decode(chunk, { stream: true });
+    return text;
+  })();
+  try {
+    for (let i = 0; i < 200; i++) {
+      try {
+        await Deno.stat(socket);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    const client = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, mode, socket, String(size), String(n)],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    const clientText = new TextDecoder().decode(client.stdout);
+    await server.status;
+    const text = mode === "latency" ? clientText : await serverOut;
+    return records(text)[0]!;
+  } finally {
+    try {
+      server.kill("SIGKILL");
+    } catch {
+      // exited already
+    }
+    await server.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function human(size: number): string {
+  if (size >= 1 << 20) return `${size / (1 << 20)} MiB`;
+  if (size >= 1024) return `${size / 1024} KiB`;
+  return `${size} B`;
+}
+
+const us = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(v < 100 ? 1 : 0));
+const rate = (
+  v: number | undefined,
+) => (v === undefined ? "-" : Math.round(v).toLocaleString("en"));
+
+const started = performance.now();
+const log = (text: string) =>
+  console.error(`[${((performance.now() - started) / 1000).toFixed(0)}s] ${text}`);
+
+log("baseline: raw Unix-socket hop between two Deno processes");
+const base = new Map<number, { lat: Latency; rate: number }>();
+for (const size of SIZES) {
+  const lat = await baseline("latency", size, itersFor(size));
+  const thr = await baseline("throughput", size, countFor(size));
+  base.set(size, { lat: { p50: lat.p50!, p99: lat.p99! }, rate: thr.rate! });
+}
+const lat = new Map<string, Map<number, Latency>>();
+const thr = new Map<string, Map<number, number>>();
+for (const lang of ["ts", "py"] as const) {
+  log(`${lang}: latency`);
+  lat.set(lang, await planeLatency(lang));
+  const rates = new Map<number, number>();
+  for (const size of SIZES) {
+    log(`${lang}: throughput ${human(size)}`);
+    rates.set(size, await planeThroughput(lang, size));
+  }
+  thr.set(lang, rates);
+}
+
+const cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
+console.log(
+  `Data plane benchmark (${navigator.hardwareConcurrency} CPUs, ${cpu}, Deno ${Deno.version.deno}` +
+    `${quick ? ", --quick" : ""})\n`,
+);
+console.log("Latency: half a round trip ping → daemon → pong → daemon → ping, in µs.\n");
+console.log(
+  "| payload | TS→TS p50 | TS→TS p99 | Py→Py p50 | Py→Py p99 | raw hop p50 | raw hop p99 |",
+);
+console.log("|---|---|---|---|---|---|---|");
+for (const size of SIZES) {
+  const t = lat.get("ts")!.get(size);
+  const p = lat.get("py")!.get(size);
+  const b = base.get(size)!.lat;
+  console.log(
+    `| ${human(size)} | ${us(t?.p50)} | ${us(t?.p99)} | ${us(p?.p50)} | ${us(p?.p99)} | ` +
+      `${us(b.p50)} | ${us(b.p99)} |`,
+  );
+}
+console.log("\nThroughput: messages per second received, sender sending as fast as it can.\n");
+console.log("| payload | TS→TS msg/s | Py→Py msg/s | raw hop msg/s |");
+console.log("|---|---|---|---|");
+for (const size of SIZES) {
+  console.log(
+    `| ${human(size)} | ${rate(thr.get("ts")!.get(size))} | ${rate(thr.get("py")!.get(size))} | ` +
+      `${rate(base.get(size)!.rate)} |`,
+  );
+}
+log("done");
