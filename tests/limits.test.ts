@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   JOIN_FAILED_EXIT,
   type LimitPlan,
+  limitsLauncher,
   planLimits,
   restorePlan,
   type Strategy,
@@ -17,6 +18,7 @@ import { CLK_TCK, readStat } from "../lib/runtime/proc.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { ResourceLimits } from "../lib/descriptor/types.ts";
 import { FIXTURES, killPid, pollUntil } from "./helpers.ts";
+import { nodeSpec, recordRuntime, runtimeOptions, tempRoot } from "./runtime_helpers.ts";
 
 const DIR = `${FIXTURES}/limits`;
 const MiB = 1024 * 1024;
@@ -291,6 +293,47 @@ Deno.test({
     assert.match(node.err(), /dora: cannot move the node into its cgroup \/.*dora-.*vanished/);
     assert.doesNotMatch(node.out(), /spinning/);
   }),
+});
+
+Deno.test({
+  name: "limits: as the runtime's launcher, an OOM kill becomes the node's reason" +
+    (cgroupSkip ? ` [skipped: ${cgroupSkip}]` : ""),
+  ignore: cgroupSkip !== undefined,
+  async fn() {
+    const root = await tempRoot();
+    try {
+      const uuid = crypto.randomUUID();
+      const plans = new Map<string, LimitPlan>();
+      const launcher = limitsLauncher(uuid, { memoryBytes: 64 * MiB }, {
+        strategy: cgroupStrategy,
+        onPlan: (node, _limits, plan) => plans.set(node.id, plan),
+      });
+      // `hog` gets the dataflow's 64M; `small` sets its own, larger limit and stays under it.
+      const hog = nodeSpec("hog", `${DIR}/hog.py`, ["256"]);
+      const small = nodeSpec("small", `${DIR}/hog.py`, ["16"], {
+        limits: { memoryBytes: 512 * MiB },
+      });
+      const rec = await recordRuntime(
+        runtimeOptions(root.dir, [hog, small], { uuid, launcher }),
+      );
+      const result = await rec.runtime.finished;
+      const [hogEnd, smallEnd] = result.nodes;
+      assert.equal(hogEnd!.status, "Failed");
+      assert.equal(hogEnd!.signal, "SIGKILL");
+      assert.equal(hogEnd!.reason, "OOM-killed: the node exceeded its memory limit (64M)");
+      assert.equal(smallEnd!.status, "Succeeded", JSON.stringify(smallEnd));
+      assert.equal(smallEnd!.reason, null);
+      assert.deepEqual(rec.textOf("small").at(-1), "allocation finished");
+      for (const [id, plan] of plans) {
+        assert.equal(plan.warning, undefined, id);
+        assert.deepEqual(plan.unenforced, [], id);
+        for (const dir of plan.record().groups) assert.equal(await exists(dir), false, dir);
+      }
+      assert.equal(plans.get("small")!.record().memory_bytes, 512 * MiB);
+    } finally {
+      await root.cleanup();
+    }
+  },
 });
 
 Deno.test("limits: DORA_CGROUP=none starts the node anyway, with a warning naming why", async () => {

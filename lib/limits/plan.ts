@@ -1,10 +1,7 @@
 /**
- * Resource limits for nodes. `planLimits` finds how this machine can enforce a node's limits
- * (cgroup v2, cgroup v1, systemd-run, or not at all, with a warning saying why), prepares it,
- * and tells the runtime how to spawn the node; `wrapArgv` applies that to the node's argv.
- *
- * Per spawn: `plan = await planLimits(...)`, spawn `wrapArgv(plan, argv, id)`, and after the
- * node's processes are gone `await plan.wasOomKilled()` then `await plan.cleanup()`.
+ * `planLimits` finds how this machine can enforce a node's limits (cgroup v2, cgroup v1,
+ * systemd-run, or not at all, with a warning saying why) and prepares it; `wrapArgv` applies
+ * the plan to the node's argv; `restorePlan` takes over a plan from an earlier supervisor.
  */
 import type { ResourceLimits } from "../descriptor/types.ts";
 import { errorMessage } from "../errors.ts";
@@ -29,17 +26,6 @@ import { gatherFacts, userRuntimeDir } from "./detect.ts";
 import { groupName } from "./_parse.ts";
 import { resetUnit, scopeUnit, systemdRunPrefix, unitProperty } from "./systemd.ts";
 import type { Enforcement, LimitKind, LimitPlan, LimitRecord, Strategy } from "./types.ts";
-
-export { describeLimits, formatCpus, limitKinds } from "./describe.ts";
-export { parseCgroupOverride } from "./choose.ts";
-export type {
-  Enforcement,
-  LimitKind,
-  LimitPlan,
-  LimitRecord,
-  LimitUsage,
-  Strategy,
-} from "./types.ts";
 
 /** Exit code of a node whose shell could not join its cgroup (the node did not start). */
 export const JOIN_FAILED_EXIT = 125;
