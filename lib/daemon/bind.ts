@@ -4,10 +4,13 @@
  * into the API's shape.
  */
 import type { NodeInfo } from "../api/types.ts";
+import { runDir } from "../config.ts";
+import { createDataPlane } from "../dataplane/mod.ts";
 import { errorMessage } from "../errors.ts";
 import {
   DataflowRuntime,
   type DataflowSnapshot,
+  type DataPlane,
   type NodeSnapshot,
   type RuntimeOptions,
 } from "../runtime/mod.ts";
@@ -39,7 +42,8 @@ export function storedNodeInfos(record: DataflowRecord): NodeInfo[] {
   return Array.isArray(snapshot?.nodes) ? snapshot.nodes.map(toNodeInfo) : [];
 }
 
-function wrap(runtime: DataflowRuntime): Supervised {
+function wrap(runtime: DataflowRuntime, plane: DataPlane): Supervised {
+  runtime.finished.finally(() => plane.close());
   return {
     stop: (opts, progress) =>
       runtime.stop(opts, (e) => {
@@ -51,15 +55,49 @@ function wrap(runtime: DataflowRuntime): Supervised {
         if (mapped) progress(mapped);
       }),
     finished: runtime.finished.then((result) => result.status),
-    nodes: () => runtime.snapshot().nodes.map(toNodeInfo),
+    nodes: () => {
+      const stats = plane.stats();
+      return runtime.snapshot().nodes.map((node) => ({
+        ...toNodeInfo(node),
+        inputs: Object.fromEntries(
+          Object.entries(stats[node.id] ?? {}).map(([id, s]) => [id, {
+            received: s.received,
+            dropped: s.dropped,
+            queue_size: s.queueSize,
+          }]),
+        ),
+      }));
+    },
     snapshot: () => runtime.snapshot(),
     groups: () => runtime.groups(),
   };
 }
 
-function options(record: DataflowRecord, onChange: () => void, log: Logger): RuntimeOptions {
+/** The dataflow's private folder: output FIFOs and the data plane's socket. */
+function stateDir(record: DataflowRecord): string {
+  return `${runDir()}/${record.uuid}`;
+}
+
+async function makePlane(record: DataflowRecord, log: Logger): Promise<DataPlane> {
+  await Deno.mkdir(stateDir(record), { recursive: true, mode: 0o700 });
+  return await createDataPlane({
+    dataflowId: record.uuid,
+    nodes: record.request.dataflow.nodes,
+    socketDir: stateDir(record),
+    onWarning: (node, message) => log.warn(`${record.name}${node ? `/${node}` : ""}: ${message}`),
+  });
+}
+
+function options(
+  record: DataflowRecord,
+  plane: DataPlane,
+  onChange: () => void,
+  log: Logger,
+): RuntimeOptions {
   return {
     uuid: record.uuid,
+    stateDir: stateDir(record),
+    plane,
     name: record.name,
     dataflow: record.request.dataflow,
     logDir: record.log_dir,
@@ -74,20 +112,33 @@ function options(record: DataflowRecord, onChange: () => void, log: Logger): Run
 export function supervisorFactory(log: Logger): SupervisorFactory {
   return {
     async start(record, onChange) {
-      const runtime = await DataflowRuntime.start(options(record, onChange, log));
+      const plane = await makePlane(record, log);
+      let runtime: DataflowRuntime;
+      try {
+        runtime = await DataflowRuntime.start(options(record, plane, onChange, log));
+      } catch (err) {
+        await plane.close();
+        throw err;
+      }
       const failedNodes = runtime.snapshot().nodes
         .filter((n) => n.status === "Failed" && n.reason !== null && n.pid === null)
         .map((n) => ({ id: n.id, reason: n.reason! }));
-      return { supervised: wrap(runtime), failedNodes };
+      return { supervised: wrap(runtime, plane), failedNodes };
     },
     async adopt(record, onChange) {
       const snapshot = record.runtime as DataflowSnapshot | null;
       if (!snapshot || !Array.isArray(snapshot.nodes)) {
         throw new Error("the registry holds no process information for it");
       }
+      const plane = await makePlane(record, log);
       try {
-        return wrap(await DataflowRuntime.adopt(options(record, onChange, log), snapshot));
+        const runtime = await DataflowRuntime.adopt(
+          options(record, plane, onChange, log),
+          snapshot,
+        );
+        return wrap(runtime, plane);
       } catch (err) {
+        await plane.close();
         throw new Error(`adoption failed: ${errorMessage(err)}`);
       }
     },
