@@ -77,9 +77,22 @@ Deno.test("adopted nodes lose no output written while unsupervised, and stop nor
     // what the node prints after the host is gone.
     killPid(-pid, "SIGSTOP");
     const frozenAt = Number(await Deno.readTextFile(countFile));
+    // Drained: the node is frozen, so once both of its streams are logged the log stops
+    // growing (stdout alone is not enough: a stderr chunk could still be in flight).
+    let last = "";
+    let stable = 0;
     await pollUntil(
       "host drained",
-      async () => counts((await logged()).map((r) => r.text), "count ").at(-1) === frozenAt,
+      async () => {
+        const all = await readLogs(logDir, { node: "counter" });
+        const now = `${all.length} ${all.at(-1)?.text}`;
+        stable = now === last ? stable + 1 : 0;
+        last = now;
+        const out = counts(all.filter((r) => r.stream === "stdout").map((r) => r.text), "count ");
+        return stable >= 3 && out.at(-1)! >= frozenAt;
+      },
+      20_000,
+      100,
     );
     await host.kill();
     killPid(-pid, "SIGCONT");
