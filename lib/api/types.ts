@@ -43,8 +43,8 @@ export interface NodeInfo {
   inputs: Record<string, InputInfo>;
   /** ISO time of the next restart attempt, when one is scheduled. */
   next_restart_at?: string | null;
-  /** Limits and how they are enforced, e.g. "cgroup v1". */
-  limits?: { cpu: number | null; memory_bytes: number | null; enforcement: string } | null;
+  /** The node's limits and how they are enforced, e.g. "memory 4G, cpu 2.0 — cgroup v1". */
+  limits?: string | null;
 }
 
 /** One dataflow as listed. */

@@ -66,7 +66,14 @@ function detail(info: DataflowInfo): string {
     rows,
   );
   lines.push(...table.split("\n").map((line) => `  ${line}`));
-  const notes = info.nodes.filter((n) => n.reason).map((n) => `  ${n.id}: ${n.reason}`);
+  const notes = [
+    ...info.nodes.filter((n) => n.reason).map((n) => `  ${n.id}: ${n.reason}`),
+    ...info.nodes.filter((n) => n.next_restart_at).map((n) =>
+      `  ${n.id}: next restart at ${formatTimestamp(n.next_restart_at!)}`
+    ),
+  ];
+  const limits = info.nodes.filter((n) => n.limits).map((n) => `  ${n.id}: ${n.limits}`);
+  if (limits.length) lines.push("", "Limits:", ...limits);
   const inputs = info.nodes.flatMap((n) =>
     Object.entries(n.inputs).map(([id, s]) => [
       `${n.id}/${id}`,

@@ -12,6 +12,7 @@ import { ensureDaemon } from "../client/launch.ts";
 import { nameProblem } from "../daemon/names.ts";
 import { loadDataflowOrThrow } from "../descriptor/mod.ts";
 import { parseSize } from "../output/format.ts";
+import { parseRestartPolicy } from "../restart/mod.ts";
 
 /** Options of `dora start`. */
 export interface StartOptions {
@@ -54,6 +55,12 @@ async function buildRequest(file: string, opts: StartOptions): Promise<StartRequ
     restart_policy: opts.restartPolicy ?? settings.restartPolicy(),
     hot_reload: opts.hotReload ?? settings.hotReload(),
   };
+  if (req.restart_policy !== undefined) {
+    req.restart_policy = parseRestartPolicy(
+      req.restart_policy,
+      opts.restartPolicy !== undefined ? "--restart-policy" : "DORA_RESTART_POLICY",
+    );
+  }
   if (opts.watch !== undefined) {
     req.watch = opts.watch.split(",").map((p) => p.trim()).filter(Boolean);
   }

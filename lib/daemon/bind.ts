@@ -7,6 +7,8 @@ import type { NodeInfo } from "../api/types.ts";
 import { runDir } from "../config.ts";
 import { createDataPlane } from "../dataplane/mod.ts";
 import { errorMessage } from "../errors.ts";
+import { describeLimits, limitsLauncher } from "../limits/mod.ts";
+import { policyRestartHook } from "../runtime/restart_hook.ts";
 import {
   DataflowRuntime,
   type DataflowSnapshot,
@@ -19,7 +21,7 @@ import type { DataflowRecord } from "./registry.ts";
 import type { StopProgress, Supervised, SupervisorFactory } from "./supervised.ts";
 
 /** A stored node snapshot in the API's shape (metrics left null). */
-export function toNodeInfo(node: NodeSnapshot): NodeInfo {
+export function toNodeInfo(node: NodeSnapshot, limits?: Record<string, string>): NodeInfo {
   return {
     id: node.id,
     status: node.status,
@@ -33,16 +35,20 @@ export function toNodeInfo(node: NodeSnapshot): NodeInfo {
     memory_bytes: null,
     reason: node.reason,
     inputs: {},
+    next_restart_at: node.next_restart_at ?? null,
+    limits: limits?.[node.id] ?? null,
   };
 }
 
 /** The node infos stored in a registry record (for dataflows no runtime watches). */
 export function storedNodeInfos(record: DataflowRecord): NodeInfo[] {
   const snapshot = record.runtime as Partial<DataflowSnapshot> | null;
-  return Array.isArray(snapshot?.nodes) ? snapshot.nodes.map(toNodeInfo) : [];
+  return Array.isArray(snapshot?.nodes)
+    ? snapshot.nodes.map((n) => toNodeInfo(n, record.limits))
+    : [];
 }
 
-function wrap(runtime: DataflowRuntime, plane: DataPlane): Supervised {
+function wrap(runtime: DataflowRuntime, plane: DataPlane, record: DataflowRecord): Supervised {
   runtime.finished.finally(() => plane.close());
   return {
     stop: (opts, progress) =>
@@ -58,7 +64,7 @@ function wrap(runtime: DataflowRuntime, plane: DataPlane): Supervised {
     nodes: () => {
       const stats = plane.stats();
       return runtime.snapshot().nodes.map((node) => ({
-        ...toNodeInfo(node),
+        ...toNodeInfo(node, record.limits),
         inputs: Object.fromEntries(
           Object.entries(stats[node.id] ?? {}).map(([id, s]) => [id, {
             received: s.received,
@@ -93,8 +99,19 @@ function options(
   plane: DataPlane,
   onChange: () => void,
   log: Logger,
+  warnings: string[] = [],
 ): RuntimeOptions {
+  const req = record.request;
   return {
+    restart: policyRestartHook(req.restart_policy, "--restart-policy"),
+    launcher: limitsLauncher(record.uuid, { cpu: req.cpu_limit, memoryBytes: req.memory_limit }, {
+      onPlan: (node, limits, plan) => {
+        const text = describeLimits(limits, plan);
+        if (text !== "-") (record.limits ??= {})[node.id] = text;
+        if (plan.warning && !warnings.includes(plan.warning)) warnings.push(plan.warning);
+      },
+      onWarning: (node, message) => log.warn(`${record.name}/${node.id}: ${message}`),
+    }),
     uuid: record.uuid,
     stateDir: stateDir(record),
     plane,
@@ -112,10 +129,11 @@ function options(
 export function supervisorFactory(log: Logger): SupervisorFactory {
   return {
     async start(record, onChange) {
+      const warnings: string[] = [];
       const plane = await makePlane(record, log);
       let runtime: DataflowRuntime;
       try {
-        runtime = await DataflowRuntime.start(options(record, plane, onChange, log));
+        runtime = await DataflowRuntime.start(options(record, plane, onChange, log, warnings));
       } catch (err) {
         await plane.close();
         throw err;
@@ -123,7 +141,7 @@ export function supervisorFactory(log: Logger): SupervisorFactory {
       const failedNodes = runtime.snapshot().nodes
         .filter((n) => n.status === "Failed" && n.reason !== null && n.pid === null)
         .map((n) => ({ id: n.id, reason: n.reason! }));
-      return { supervised: wrap(runtime, plane), failedNodes };
+      return { supervised: wrap(runtime, plane, record), failedNodes, warnings };
     },
     async adopt(record, onChange) {
       const snapshot = record.runtime as DataflowSnapshot | null;
@@ -136,7 +154,7 @@ export function supervisorFactory(log: Logger): SupervisorFactory {
           options(record, plane, onChange, log),
           snapshot,
         );
-        return wrap(runtime, plane);
+        return wrap(runtime, plane, record);
       } catch (err) {
         await plane.close();
         throw new Error(`adoption failed: ${errorMessage(err)}`);

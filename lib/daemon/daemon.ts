@@ -116,14 +116,14 @@ export class Daemon {
     };
     this.registry.records.set(uuid, record);
     try {
-      const { supervised, failedNodes } = await this.factory.start(
+      const { supervised, failedNodes, warnings } = await this.factory.start(
         record,
         () => this.changed(uuid),
       );
       this.track(record, supervised);
       await this.registry.save();
       this.log.info(`started dataflow ${name} (${uuid}) from ${record.file}`);
-      return { uuid, name, failed_nodes: failedNodes, warnings: [] };
+      return { uuid, name, failed_nodes: failedNodes, warnings };
     } catch (err) {
       record.status = "Failed";
       record.ended_at = new Date().toISOString();

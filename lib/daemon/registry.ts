@@ -24,6 +24,8 @@ export interface DataflowRecord {
   request: StartRequest;
   stop_requested: boolean;
   runtime: unknown;
+  /** Per node: its resource limits and how they are enforced (see `describeLimits`). */
+  limits?: Record<string, string>;
 }
 
 interface StateFile {

@@ -34,7 +34,12 @@ export interface SupervisorFactory {
   start(
     record: DataflowRecord,
     onChange: () => void,
-  ): Promise<{ supervised: Supervised; failedNodes: { id: string; reason: string }[] }>;
+  ): Promise<{
+    supervised: Supervised;
+    failedNodes: { id: string; reason: string }[];
+    /** Warnings about the whole start, e.g. limits that cannot be enforced. */
+    warnings: string[];
+  }>;
   /** Re-attaches to the nodes of `record` that still run (same pid and start time). */
   adopt(record: DataflowRecord, onChange: () => void): Promise<Supervised>;
 }
