@@ -9,7 +9,9 @@ import {
   type CliResult,
   dora,
   FIXTURES,
+  killPid,
   makeHome,
+  readPidFile,
   type TestHome,
 } from "./helpers.ts";
 
@@ -325,5 +327,30 @@ Deno.test("dora build on a missing or invalid dataflow file: clear error, exit 1
     assert.equal(invalid.code, 1);
     assert.match(invalid.stderr, /^Error: Invalid dataflow file 'bad.yml'/);
     assert.deepEqual(await p.takeRecord(), []);
+  });
+});
+
+Deno.test("a process a build line leaves in the background does not hold the build up", async () => {
+  await withProject(async (p) => {
+    await Deno.writeTextFile(
+      `${p.dir}/background.yml`,
+      [
+        "nodes:",
+        "  - id: bg",
+        "    path: shell",
+        "    args: echo bg",
+        `    build: sleep 60 & echo $! > "$HOME/bg.pid"; echo started`,
+        "",
+      ].join("\n"),
+    );
+    const started = Date.now();
+    const result = await p.build(["background.yml"]);
+    const pid = await readPidFile(`${p.home.dir}/bg.pid`);
+    killPid(pid);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^✓ bg built/);
+    assert.ok(Date.now() - started < 30_000, "did not wait for the background sleep");
+    const log = await Deno.readTextFile(`${await p.logDir()}/bg.log`);
+    assertInOrder(log, ["started", "not kept", "# exit code 0"]);
   });
 });

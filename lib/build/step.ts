@@ -6,6 +6,9 @@
 import { LineSplitter } from "../runtime/lines.ts";
 import { errorMessage } from "../errors.ts";
 
+/** How long output may keep coming after the shell exited (background processes), ms. */
+const PIPE_GRACE_MS = 2000;
+
 /** How a build line ended. */
 export interface StepResult {
   /** Exit code; 127 when the shell could not be started. */
@@ -65,7 +68,8 @@ export async function runStep(
   };
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command("sh", {
+    // /bin/sh, not a PATH lookup: the node's env may set a PATH without it.
+    child = new Deno.Command("/bin/sh", {
       args: ["-c", line],
       cwd: opts.cwd,
       env: opts.env,
@@ -74,19 +78,40 @@ export async function runStep(
       stderr: "piped",
     }).spawn();
   } catch (err) {
-    const message = `cannot run sh in ${opts.cwd}: ${errorMessage(err)}`;
+    const message = `cannot run /bin/sh in ${opts.cwd}: ${errorMessage(err)}`;
     await opts.log.write(`${message}\n`);
     return { code: 127, spawnError: message, tail };
   }
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
+  const readers = [child.stdout.getReader(), child.stderr.getReader()];
+  const drain = async (reader: ReadableStreamDefaultReader<Uint8Array>) => {
     const splitter = new LineSplitter(4096);
-    for await (const chunk of stream) {
-      void opts.log.write(chunk);
-      remember(splitter.push(chunk));
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        void opts.log.write(value);
+        remember(splitter.push(value));
+      }
+    } catch {
+      // cancelled: see below
     }
     remember(splitter.flush());
   };
-  const [status] = await Promise.all([child.status, drain(child.stdout), drain(child.stderr)]);
+  const drained = Promise.all(readers.map(drain));
+  const status = await child.status;
+  // A process the line started in the background may keep the pipes open for ever: once the
+  // shell has exited, its output gets a moment to arrive, then the build moves on.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = await Promise.race([
+    drained.then(() => false),
+    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), PIPE_GRACE_MS)),
+  ]);
+  clearTimeout(timer);
+  if (late) {
+    await Promise.all(readers.map((r) => r.cancel().catch(() => {})));
+    await drained;
+    await opts.log.write("# (output of processes left running in the background is not kept)\n");
+  }
   return status.signal
     ? { code: status.code, signal: status.signal, tail }
     : { code: status.code, tail };
