@@ -100,10 +100,14 @@ export const settings = {
   restartMaxDelayMs: () => envNumber("DORA_RESTART_MAX_DELAY_MS", 30_000),
   /** A node running this long is stable and its backoff resets, ms (`DORA_RESTART_STABLE_MS`). */
   restartStableMs: () => envNumber("DORA_RESTART_STABLE_MS", 10_000),
-  /** Crash-loop guard: this many failures ... (`DORA_RESTART_MAX_FAILURES`) */
+  /** Crash-loop guard: this many failures... (`DORA_RESTART_MAX_FAILURES`) */
   restartMaxFailures: () => Math.max(1, Math.floor(envNumber("DORA_RESTART_MAX_FAILURES", 5))),
   /** ... within this window make the node Failed, ms (`DORA_RESTART_WINDOW_MS`). */
   restartWindowMs: () => envNumber("DORA_RESTART_WINDOW_MS", 60_000),
+  /** Force a resource-limit strategy: v2, v1, systemd, none or auto (`DORA_CGROUP`). */
+  cgroup: () => Deno.env.get("DORA_CGROUP")?.trim() || undefined,
+  /** `dora build` stops digesting a folder past this many files (`DORA_BUILD_SCAN_LIMIT`). */
+  buildScanLimit: () => Math.max(1, Math.floor(envNumber("DORA_BUILD_SCAN_LIMIT", 20000))),
   /** `DORA_DEBUG=1` shows stack traces. */
   debug: () => envBool("DORA_DEBUG") ?? false,
 };

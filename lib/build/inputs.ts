@@ -20,14 +20,14 @@ import { doraHome } from "../config.ts";
 import type { Dataflow, NodeSpec } from "../descriptor/types.ts";
 import { makeIgnoreMatcher, type PathMatcher } from "../reload/patterns.ts";
 import { effectiveLines, inputRule } from "./commands.ts";
+import { settings } from "../config.ts";
 
 /** One file as the digest sees it: path, size, mtime (ms). */
 export type FileEntry = [path: string, size: number, mtimeMs: number];
 
 /** Most files one scan looks at before giving up on a digest (`DORA_BUILD_SCAN_LIMIT`). */
 export function scanLimit(): number {
-  const raw = Number(Deno.env.get("DORA_BUILD_SCAN_LIMIT"));
-  return Number.isInteger(raw) && raw > 0 ? raw : 20_000;
+  return settings.buildScanLimit();
 }
 
 /** Scans are shared between the nodes of one run: the same folder is read once. */

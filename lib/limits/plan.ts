@@ -3,6 +3,7 @@
  * systemd-run, or not at all, with a warning saying why) and prepares it; `wrapArgv` applies
  * the plan to the node's argv; `restorePlan` takes over a plan from an earlier supervisor.
  */
+import { settings } from "../config.ts";
 import type { ResourceLimits } from "../descriptor/types.ts";
 import { errorMessage } from "../errors.ts";
 import {
@@ -46,7 +47,7 @@ export interface PlanOptions {
 
 /** The strategy forced by `DORA_CGROUP`, if any; throws `UsageError` for a bad value. */
 export function cgroupOverride(): Strategy | undefined {
-  return parseCgroupOverride(Deno.env.get("DORA_CGROUP"));
+  return parseCgroupOverride(settings.cgroup());
 }
 
 function baseRecord(limits: ResourceLimits | undefined): LimitRecord {
