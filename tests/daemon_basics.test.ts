@@ -3,7 +3,7 @@
  * ports held by other programs, a corrupt registry. Each test has its own HOME and port.
  */
 import assert from "node:assert/strict";
-import { assertInOrder, dora, makeHome, pidAlive, pollUntil } from "./helpers.ts";
+import { assertInOrder, dora, FIXTURES, makeHome, pidAlive, pollUntil } from "./helpers.ts";
 import { daemonPid, teardown } from "./daemon_helpers.ts";
 
 Deno.test("up prints the seed's lines, a second up says it runs, destroy stops it", async () => {
@@ -162,6 +162,51 @@ Deno.test("a corrupt registry is moved aside with a warning; the daemon starts c
     const list = await dora(["list", "--json"], { env: home.env });
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(JSON.parse(list.stdout), []);
+  } finally {
+    await teardown(home);
+  }
+});
+
+Deno.test("one daemon per DORA_HOME: a second on another port is refused", async () => {
+  const home = await makeHome();
+  try {
+    assert.equal((await dora(["up"], { env: home.env })).code, 0);
+    const other = String(home.port === 65535 ? home.port - 1 : home.port + 1);
+    const second = await dora(["up", "--port", other], { env: home.env });
+    assert.equal(second.code, 1);
+    assert.match(
+      second.stderr,
+      new RegExp(`^Error: A dora daemon for .* already runs on port ${home.port} \\(pid \\d+\\)`),
+    );
+    const foreground = await dora(["daemon", "--port", other], { env: home.env });
+    assert.equal(foreground.code, 1);
+    assert.match(foreground.stderr, /already runs on port/);
+  } finally {
+    await teardown(home);
+  }
+});
+
+Deno.test("finished dataflows beyond DORA_HISTORY leave the registry with their logs", async () => {
+  const home = await makeHome({ DORA_HISTORY: "1" });
+  try {
+    const uuids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await dora(["start", `${FIXTURES}/daemon/short.yml`], { env: home.env });
+      assert.equal(res.code, 0, res.stderr);
+      uuids.push(res.stdout.match(/[0-9a-f-]{36}/)![0]);
+      await pollUntil("finished", async () => {
+        const list = JSON.parse((await dora(["list", "--json"], { env: home.env })).stdout);
+        return list.find((d: { uuid: string; status: string }) => d.uuid === uuids[i])
+          ?.status === "Failed";
+      });
+    }
+    const list = JSON.parse((await dora(["list", "--json"], { env: home.env })).stdout);
+    assert.deepEqual(list.map((d: { uuid: string }) => d.uuid), [uuids[2]]);
+    await pollUntil("old logs removed", async () => {
+      const dirs = [];
+      for await (const e of Deno.readDir(`${home.doraHome}/logs`)) dirs.push(e.name);
+      return dirs.includes(uuids[2]!) && !dirs.includes(uuids[0]!) && !dirs.includes(uuids[1]!);
+    });
   } finally {
     await teardown(home);
   }

@@ -5,7 +5,7 @@
 import { daemonPort, doraHome, ensureDoraHome, VERSION } from "../config.ts";
 import { errorMessage } from "../errors.ts";
 import { ensureToken } from "../api/token.ts";
-import { portInUse } from "../client/launch.ts";
+import { portInUse, refuseSecondDaemon } from "../client/launch.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { createLogger } from "../daemon/logger.ts";
 import { serve } from "../daemon/server.ts";
@@ -16,6 +16,7 @@ import { supervisorFactory } from "../daemon/bind.ts";
 export async function daemon(opts: { port?: number; logFile?: string }): Promise<number> {
   const port = daemonPort(opts.port);
   await ensureDoraHome("logs", "run");
+  await refuseSecondDaemon(port);
   const log = createLogger(opts.logFile);
   const token = await ensureToken();
   const core = new Daemon(supervisorFactory(log), log, {

@@ -45,6 +45,36 @@ async function logTail(file: string, lines: number): Promise<string[]> {
   }
 }
 
+/** The daemon recorded in `~/.dora/daemon.json`, if that process still runs. */
+export async function recordedDaemon(): Promise<{ pid: number; port: number } | undefined> {
+  try {
+    const info = JSON.parse(await Deno.readTextFile(`${doraHome()}/daemon.json`));
+    if (typeof info.pid !== "number" || typeof info.port !== "number") return undefined;
+    await Deno.stat(`/proc/${info.pid}`);
+    return { pid: info.pid, port: info.port };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One daemon per DORA_HOME: two would share (and overwrite) one registry. Throws when this
+ * home's daemon answers on another port.
+ */
+export async function refuseSecondDaemon(port: number): Promise<void> {
+  const other = await recordedDaemon();
+  if (!other || other.port === port) return;
+  const seen = await probe("127.0.0.1", other.port, await readToken());
+  if (seen.kind !== "ours") return;
+  throw new DoraError(
+    `A dora daemon for ${doraHome()} already runs on port ${other.port} (pid ${other.pid})`,
+    [
+      `Use it: DORA_DAEMON_PORT=${other.port} dora <command>, or --port ${other.port}`,
+      `Or stop it first: dora destroy --port ${other.port}`,
+    ],
+  );
+}
+
 /**
  * Returns the running daemon on `port`, or starts one and waits until it answers. Throws the
  * seed's "Port N already in use" when something else holds the port.
@@ -54,6 +84,7 @@ export async function ensureDaemon(portFlag?: number): Promise<Launch> {
   await ensureDoraHome();
   const found = await probe("127.0.0.1", port, await readToken());
   if (found.kind === "ours") return { status: found.status, started: false };
+  await refuseSecondDaemon(port);
   if (found.kind !== "none" || !portIsFree(port)) throw portInUse(port);
 
   const logFile = `${doraHome()}/daemon.log`;

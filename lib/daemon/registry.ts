@@ -102,6 +102,10 @@ export class Registry {
     const finished = [...this.records.values()]
       .filter((r) => r.ended_at !== null && r.status !== "Running" && r.status !== "Stopping")
       .sort((a, b) => (b.ended_at ?? "").localeCompare(a.ended_at ?? ""));
-    for (const old of finished.slice(settings.historyKeep())) this.records.delete(old.uuid);
+    for (const old of finished.slice(settings.historyKeep())) {
+      this.records.delete(old.uuid);
+      // Its logs go with it, so history bounds the disk used too.
+      Deno.remove(old.log_dir, { recursive: true }).catch(() => {});
+    }
   }
 }
