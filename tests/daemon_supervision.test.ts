@@ -97,7 +97,7 @@ Deno.test("a node over its memory limit is OOM-killed and reported; limits show 
     assert.match(hog.limits ?? "", /^memory 64M, cpu 1\.5 — cgroup v[12]$/);
     assert.match(calm.limits ?? "", /^cpu 1\.5 — cgroup v[12]$/);
     const detail = await dora(["list", uuid], { env: home.env });
-    assert.match(detail.stdout, /Limits:\n  hog: memory 64M, cpu 1\.5 — cgroup v\d/);
+    assert.match(detail.stdout, /Limits:\n {2}hog: memory 64M, cpu 1\.5 — cgroup v\d/);
     assert.match(detail.stdout, /hog: OOM-killed/);
   } finally {
     await teardown(home);
