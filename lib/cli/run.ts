@@ -3,6 +3,9 @@
  * Every node line is printed as `<node-id> | <line>`; Ctrl-C (or SIGTERM/SIGHUP) stops every
  * node gracefully, a second Ctrl-C kills them at once. Exit 0 when every node succeeded or the
  * user stopped the run; 1 with a report when a node failed.
+ *
+ * With `--hot-reload` (or `DORA_HOT_RELOAD=true`) the dataflow's folder is watched and changed
+ * nodes restart (see lib/runtime/hot_reload.ts); its lines go to stderr.
  */
 import { ensureDoraHome, logsRoot, runDir, settings } from "../config.ts";
 import { loadDataflowOrThrow } from "../descriptor/mod.ts";
@@ -11,10 +14,12 @@ import { createDataPlane } from "../dataplane/mod.ts";
 import { uuidv7 } from "../ids.ts";
 import type { LogStream } from "../logs/format.ts";
 import { CHECK, colorEnabled, makePrefixer, paint, parseDuration } from "../output/format.ts";
+import { parsePatternList } from "../reload/mod.ts";
 import {
   type DataflowResult,
   DataflowRuntime,
   type DataPlane,
+  HotReload,
   type NodeSnapshot,
   policyRestartHook,
   type StopEvent,
@@ -24,9 +29,9 @@ import {
 export interface RunOptions {
   /** `--grace-duration`: time nodes get between SIGTERM and SIGKILL (overrides the env). */
   graceDuration?: string;
-  /** `--hot-reload` (not supported by `run` yet: warned about). */
+  /** `--hot-reload`: restart nodes whose files change (else `DORA_HOT_RELOAD`). */
   hotReload?: boolean;
-  /** `--watch` (not supported by `run` yet: warned about). */
+  /** `--watch`: comma-separated patterns replacing the default ones. */
   watch?: string;
   /** `--restart-policy`: replaces every node's policy (else `DORA_RESTART_POLICY`). */
   restartPolicy?: string;
@@ -70,9 +75,9 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
   const graceMs = graceFrom(opts.graceDuration);
   const out = new LineOut(Deno.stdout);
   const err = new LineOut(Deno.stderr);
-  if (opts.hotReload || opts.watch) {
-    err.line("Warning: --hot-reload and --watch are not supported by 'run' yet; ignored");
-  }
+  const hotReload = opts.hotReload ?? settings.hotReload();
+  const patterns = watchPatterns(opts.watch);
+  if (patterns && !hotReload) err.line("Warning: --watch has no effect without --hot-reload");
   const restart = opts.restartPolicy !== undefined
     ? policyRestartHook(opts.restartPolicy, "--restart-policy")
     : policyRestartHook(settings.restartPolicy(), "DORA_RESTART_POLICY");
@@ -86,6 +91,7 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
   let runtime: DataflowRuntime | undefined;
   let plane: DataPlane | undefined;
   let stateDir: string | undefined;
+  let reload: HotReload | undefined;
   try {
     const dataflow = await loadDataflowOrThrow(file);
     if (interrupts > 0) return 0;
@@ -93,17 +99,19 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
     const uuid = uuidv7();
     const logDir = `${logsRoot()}/${uuid}`;
     const ids = dataflow.nodes.map((n) => n.id);
-    const prefix = makePrefixer(ids, colorEnabled(Deno.stdout));
-    const errPrefix = makePrefixer(ids, colorEnabled(Deno.stderr));
+    let prefix = makePrefixer(ids, colorEnabled(Deno.stdout));
+    let errPrefix = makePrefixer(ids, colorEnabled(Deno.stderr));
     // One private folder for the nodes' output FIFOs and the data plane's socket.
-    stateDir = `${runDir()}/${uuid}`;
+    const socketDir = stateDir = `${runDir()}/${uuid}`;
     await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
-    plane = await createDataPlane({
-      dataflowId: uuid,
-      nodes: dataflow.nodes,
-      socketDir: stateDir,
-      onWarning: (_node, message) => err.line(`Warning: ${message}`),
-    });
+    const makePlane = (nodes: typeof dataflow.nodes) =>
+      createDataPlane({
+        dataflowId: uuid,
+        nodes,
+        socketDir,
+        onWarning: (_node, message) => err.line(`Warning: ${message}`),
+      });
+    plane = await makePlane(dataflow.nodes);
     if (interrupts > 0) return 0;
     runtime = await DataflowRuntime.start({
       uuid,
@@ -114,7 +122,7 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
       plane,
       onLine: (node: string, stream: LogStream, text: string) => {
         if (stream !== "dora") out.line(`${prefix(node)}${text}`);
-        else if (!text.startsWith("started (pid")) err.line(`${errPrefix(node)}[dora] ${text}`);
+        else if (!quietDoraLine(text)) err.line(`${errPrefix(node)}[dora] ${text}`);
       },
       onWarning: (_node, message) => err.line(`Warning: ${message}`),
       restart,
@@ -123,6 +131,23 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
       err.line(`Node '${node.id}' is dynamic: dora does not start it; start it yourself`);
     }
     const started = runtime;
+    if (hotReload) {
+      reload = HotReload.start({
+        runtime,
+        patterns,
+        graceMs,
+        swapPlane: async (old, next) => {
+          await old?.close();
+          const nextIds = next.nodes.map((n) => n.id);
+          prefix = makePrefixer(nextIds, colorEnabled(Deno.stdout));
+          errPrefix = makePrefixer(nextIds, colorEnabled(Deno.stderr));
+          return plane = await makePlane(next.nodes);
+        },
+        report: (line) => err.line(line),
+      });
+      err.line("Watching for changes...");
+      for (const pattern of reload.patterns) err.line(`  - ${pattern}`);
+    }
     const color = colorEnabled(Deno.stderr);
     onInterrupt = () => {
       interrupts++;
@@ -147,15 +172,32 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
     return code;
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, handler);
+    await reload?.close();
     // Whatever went wrong, no node outlives the run.
     if (runtime?.status === "Running" || runtime?.status === "Stopping") {
       await runtime.stop({ force: true });
     }
-    await plane?.close();
+    await (runtime?.plane ?? plane)?.close();
     if (stateDir) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
     out.flush();
     err.flush();
   }
+}
+
+/** `--watch` as patterns; undefined when not given. */
+function watchPatterns(flag: string | undefined): string[] | undefined {
+  if (flag === undefined) return undefined;
+  const patterns = parsePatternList(flag);
+  if (patterns.length === 0) {
+    throw new UsageError(`Invalid --watch '${flag}': expected patterns such as "*.py,config/*"`);
+  }
+  return patterns;
+}
+
+/** Supervisor lines not worth a terminal line: spawns, and routine hot reload stops. */
+function quietDoraLine(text: string): boolean {
+  return text.startsWith("started (pid") || text === "restarting for hot reload" ||
+    (text.startsWith("stopped for hot reload:") && !text.includes("SIGKILL"));
 }
 
 function graceFrom(flag: string | undefined): number {

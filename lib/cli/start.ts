@@ -12,6 +12,7 @@ import { ensureDaemon } from "../client/launch.ts";
 import { nameProblem } from "../daemon/names.ts";
 import { loadDataflowOrThrow } from "../descriptor/mod.ts";
 import { parseSize } from "../output/format.ts";
+import { DEFAULT_WATCH_PATTERNS, parsePatternList } from "../reload/mod.ts";
 import { parseRestartPolicy } from "../restart/mod.ts";
 
 /** Options of `dora start`. */
@@ -62,7 +63,12 @@ async function buildRequest(file: string, opts: StartOptions): Promise<StartRequ
     );
   }
   if (opts.watch !== undefined) {
-    req.watch = opts.watch.split(",").map((p) => p.trim()).filter(Boolean);
+    req.watch = parsePatternList(opts.watch);
+    if (req.watch.length === 0) {
+      throw new UsageError(
+        `Invalid --watch '${opts.watch}': expected patterns such as "*.py,config/*"`,
+      );
+    }
   }
   if (opts.cpuLimit !== undefined) {
     const cpus = Number(opts.cpuLimit);
@@ -93,8 +99,19 @@ export async function start(file: string, opts: StartOptions): Promise<number> {
   if (opts.json) {
     console.log(JSON.stringify(res, null, 2));
   } else {
-    console.log(`Dataflow started: ${res.uuid}${req.hot_reload ? " (hot-reload enabled)" : ""}`);
+    // The daemon turns hot reload off, with this warning, when it cannot watch the folder.
+    const reloading = req.hot_reload === true &&
+      !res.warnings.some((w) => w.startsWith("Hot reload disabled"));
+    console.log(`Dataflow started: ${res.uuid}${reloading ? " (hot-reload enabled)" : ""}`);
     for (const warning of res.warnings) console.error(`Warning: ${warning}`);
+    if (req.watch && !req.hot_reload) {
+      console.error("Warning: --watch has no effect without --hot-reload");
+    }
+    if (reloading) {
+      console.error("");
+      console.error("Watching for changes...");
+      for (const pattern of req.watch ?? DEFAULT_WATCH_PATTERNS) console.error(`  - ${pattern}`);
+    }
     for (const failed of res.failed_nodes) {
       console.error(`Warning: Node '${failed.id}' failed to start`);
     }

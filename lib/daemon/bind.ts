@@ -1,10 +1,13 @@
 /**
  * Binds the daemon's `SupervisorFactory` seam to the process runtime (lib/runtime). Node
  * snapshots are stored in the registry as the runtime produces them; `toNodeInfo` turns them
- * into the API's shape.
+ * into the API's shape. A dataflow started with `hot_reload` gets a `HotReload` watcher (again
+ * after adoption); a YAML change it applies is stored in `record.request.dataflow`, so that a
+ * later adoption rebuilds the dataflow that runs.
  */
 import type { NodeInfo } from "../api/types.ts";
-import { runDir } from "../config.ts";
+import { runDir, settings } from "../config.ts";
+import type { Dataflow } from "../descriptor/types.ts";
 import { createDataPlane } from "../dataplane/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { describeLimits, limitsLauncher } from "../limits/mod.ts";
@@ -13,6 +16,7 @@ import {
   DataflowRuntime,
   type DataflowSnapshot,
   type DataPlane,
+  HotReload,
   type NodeSnapshot,
   type RuntimeOptions,
 } from "../runtime/mod.ts";
@@ -48,8 +52,15 @@ export function storedNodeInfos(record: DataflowRecord): NodeInfo[] {
     : [];
 }
 
-function wrap(runtime: DataflowRuntime, plane: DataPlane, record: DataflowRecord): Supervised {
-  runtime.finished.finally(() => plane.close());
+function wrap(
+  runtime: DataflowRuntime,
+  record: DataflowRecord,
+  reload: HotReload | undefined,
+): Supervised {
+  runtime.finished.finally(async () => {
+    await reload?.close();
+    await runtime.plane?.close();
+  });
   return {
     stop: (opts, progress) =>
       runtime.stop(opts, (e) => {
@@ -62,7 +73,7 @@ function wrap(runtime: DataflowRuntime, plane: DataPlane, record: DataflowRecord
       }),
     finished: runtime.finished.then((result) => result.status),
     nodes: () => {
-      const stats = plane.stats();
+      const stats = runtime.plane?.stats() ?? {};
       return runtime.snapshot().nodes.map((node) => ({
         ...toNodeInfo(node, record.limits),
         inputs: Object.fromEntries(
@@ -84,11 +95,15 @@ function stateDir(record: DataflowRecord): string {
   return `${runDir()}/${record.uuid}`;
 }
 
-async function makePlane(record: DataflowRecord, log: Logger): Promise<DataPlane> {
+async function makePlane(
+  record: DataflowRecord,
+  log: Logger,
+  dataflow: Dataflow = record.request.dataflow,
+): Promise<DataPlane> {
   await Deno.mkdir(stateDir(record), { recursive: true, mode: 0o700 });
   return await createDataPlane({
     dataflowId: record.uuid,
-    nodes: record.request.dataflow.nodes,
+    nodes: dataflow.nodes,
     socketDir: stateDir(record),
     onWarning: (node, message) => log.warn(`${record.name}${node ? `/${node}` : ""}: ${message}`),
   });
@@ -125,6 +140,50 @@ function options(
   };
 }
 
+/**
+ * Starts hot reload for a dataflow that asked for it. A folder that cannot be watched turns
+ * it off (`record.request.hot_reload = false`) with a warning starting "Hot reload disabled".
+ */
+function startReload(
+  runtime: DataflowRuntime,
+  record: DataflowRecord,
+  log: Logger,
+  onChange: () => void,
+  warnings: string[],
+): HotReload | undefined {
+  const req = record.request;
+  if (!req.hot_reload) return undefined;
+  try {
+    return HotReload.start({
+      runtime,
+      patterns: req.watch && req.watch.length > 0 ? req.watch : undefined,
+      graceMs: settings.stopTimeoutMs(),
+      parseEnv: req.base_env,
+      swapPlane: async (old, next) => {
+        await old?.close();
+        // Stored first: an adoption after a crash must rebuild the dataflow that runs.
+        req.dataflow = next;
+        onChange();
+        return await makePlane(record, log, next);
+      },
+      report: (line, error) => {
+        if (error) log.warn(`${record.name}: ${line}`);
+        else log.info(`${record.name}: ${line}`);
+      },
+      onApplied: (dataflow) => {
+        req.dataflow = dataflow;
+        onChange();
+      },
+    });
+  } catch (err) {
+    req.hot_reload = false;
+    const warning = `Hot reload disabled: ${errorMessage(err)}`;
+    warnings.push(warning);
+    log.warn(`${record.name}: ${warning}`);
+    return undefined;
+  }
+}
+
 /** The daemon's factory: real processes through `DataflowRuntime`. */
 export function supervisorFactory(log: Logger): SupervisorFactory {
   return {
@@ -141,7 +200,8 @@ export function supervisorFactory(log: Logger): SupervisorFactory {
       const failedNodes = runtime.snapshot().nodes
         .filter((n) => n.status === "Failed" && n.reason !== null && n.pid === null)
         .map((n) => ({ id: n.id, reason: n.reason! }));
-      return { supervised: wrap(runtime, plane, record), failedNodes, warnings };
+      const reload = startReload(runtime, record, log, onChange, warnings);
+      return { supervised: wrap(runtime, record, reload), failedNodes, warnings };
     },
     async adopt(record, onChange) {
       const snapshot = record.runtime as DataflowSnapshot | null;
@@ -154,7 +214,7 @@ export function supervisorFactory(log: Logger): SupervisorFactory {
           options(record, plane, onChange, log),
           snapshot,
         );
-        return wrap(runtime, plane, record);
+        return wrap(runtime, record, startReload(runtime, record, log, onChange, []));
       } catch (err) {
         await plane.close();
         throw new Error(`adoption failed: ${errorMessage(err)}`);

@@ -5,9 +5,15 @@
  * Stop ladder: nodes connected to the data plane get STOP, the others SIGTERM to their group;
  * at half the grace period nodes that only got STOP also get SIGTERM; at the end of it the
  * remaining groups get SIGKILL. A node counts as stopped when its whole group is gone.
+ *
+ * Hot reload (see hot_reload.ts) goes through `restartNodes` (some nodes, same graph: the data
+ * plane keeps their consumers waiting) and `replace` (a new dataflow and data plane); the
+ * dataflow does not end during either.
  */
 import { runDir, settings } from "../config.ts";
+import type { Dataflow, NodeSpec } from "../descriptor/types.ts";
 import { NodeRunner } from "./node.ts";
+import type { DataPlane } from "./plane.ts";
 import type {
   DataflowResult,
   DataflowSnapshot,
@@ -33,28 +39,53 @@ export class DataflowRuntime {
   #result: DataflowResult | undefined;
   #stopSignal!: () => void;
   #stopped = new Promise<void>((resolve) => this.#stopSignal = resolve);
+  #dataflow: Dataflow;
+  #plane: DataPlane | undefined;
+  #baseEnv: Record<string, string>;
+  /** Set while `replace` runs: the dataflow must not end when the old nodes are gone. */
+  #replacing: Promise<void> | undefined;
 
   private constructor(private readonly opts: RuntimeOptions, startedAt: string) {
     this.startedAt = startedAt;
     this.#stateDir = opts.stateDir ?? `${runDir()}/${opts.uuid}`;
-    const baseEnv = opts.baseEnv ?? Deno.env.toObject();
-    this.#runners = opts.dataflow.nodes.map((spec) =>
-      new NodeRunner({
-        spec,
-        dir: opts.dataflow.dir,
-        logDir: opts.logDir,
-        stateDir: this.#stateDir,
-        baseEnv,
-        extraEnv: opts.extraEnv,
-        plane: opts.plane,
-        onLine: opts.onLine,
-        onChange: opts.onChange,
-        onWarning: opts.onWarning,
-        restart: opts.restart,
-        launcher: opts.launcher,
-      })
-    );
+    this.#baseEnv = opts.baseEnv ?? Deno.env.toObject();
+    this.#dataflow = opts.dataflow;
+    this.#plane = opts.plane;
+    this.#runners = opts.dataflow.nodes.map((spec) => this.#makeRunner(spec));
     this.finished = new Promise((resolve) => this.#settle = resolve);
+  }
+
+  #makeRunner(spec: NodeSpec): NodeRunner {
+    const opts = this.opts;
+    return new NodeRunner({
+      spec,
+      dir: this.#dataflow.dir,
+      logDir: opts.logDir,
+      stateDir: this.#stateDir,
+      baseEnv: this.#baseEnv,
+      extraEnv: opts.extraEnv,
+      plane: this.#plane,
+      onLine: opts.onLine,
+      onChange: opts.onChange,
+      onWarning: opts.onWarning,
+      restart: opts.restart,
+      launcher: opts.launcher,
+    });
+  }
+
+  /** The dataflow being run: the one started with, or the last one `replace`d or reloaded in. */
+  get dataflow(): Dataflow {
+    return this.#dataflow;
+  }
+
+  /** The data plane in use (`replace` swaps it); whoever made it closes it. */
+  get plane(): DataPlane | undefined {
+    return this.#plane;
+  }
+
+  /** This dataflow's log folder. */
+  get logDir(): string {
+    return this.opts.logDir;
   }
 
   /** Spawns every node except dynamic ones. Nodes that cannot start end `Failed`. */
@@ -119,6 +150,102 @@ export class DataflowRuntime {
   }
 
   /**
+   * Hot reload of some nodes, their inputs and outputs unchanged: each ends its current run
+   * (STOP where the data plane can send it to one node, else SIGTERM to its group; SIGKILL after
+   * `graceMs`) and starts again at once, with its spec from `specs`. Not a crash: restart
+   * policies are not asked and `restarts` does not count it; the data plane keeps the nodes'
+   * consumers waiting. Resolves once every node runs again (or a stop won). Returns the ids it
+   * could not restart: unknown ones and nodes that have already ended (the data plane cannot
+   * take those back; `replace` can).
+   */
+  async restartNodes(specs: NodeSpec[], opts: { graceMs?: number } = {}): Promise<string[]> {
+    if (this.#stopRequested || this.#result) return [];
+    const graceMs = opts.graceMs ?? settings.stopTimeoutMs();
+    const skipped: string[] = [];
+    const waits: Promise<void>[] = [];
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    for (const spec of specs) {
+      const runner = this.#runners.find((r) => r.id === spec.id);
+      const wasAlive = runner?.alive ?? false;
+      const generation = runner?.generation;
+      const wait = runner?.reload(spec);
+      if (!runner || !wait) {
+        skipped.push(spec.id);
+        continue;
+      }
+      waits.push(wait);
+      if (!wasAlive || runner.stopping) continue;
+      const gotStop = this.#plane?.stopNode?.(runner.id) ?? false;
+      if (!gotStop) runner.signal("SIGTERM");
+      const current = () => runner.alive && runner.generation === generation;
+      if (gotStop) {
+        timers.push(setTimeout(() => current() && runner.signal("SIGTERM"), graceMs / 2));
+      }
+      timers.push(setTimeout(() => {
+        if (current()) runner.kill(`after not responding for ${formatSeconds(graceMs)}`);
+      }, graceMs));
+    }
+    const replaced = new Map(specs.filter((s) => !skipped.includes(s.id)).map((s) => [s.id, s]));
+    this.#dataflow = {
+      ...this.#dataflow,
+      nodes: this.#dataflow.nodes.map((node) => replaced.get(node.id) ?? node),
+    };
+    this.opts.onChange?.();
+    try {
+      await Promise.all(waits);
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+    }
+    return skipped;
+  }
+
+  /**
+   * Hot reload of the whole dataflow (its graph changed, or a node that has ended must run
+   * again): every node stops through the stop ladder, `swapPlane` closes the old data plane and
+   * returns the new one for `dataflow`, then the nodes of `dataflow` start. The dataflow does
+   * not end meanwhile. A user's stop during it wins: nothing new starts. Restart counts carry
+   * over to nodes of the same id.
+   */
+  async replace(
+    dataflow: Dataflow,
+    swapPlane: (old: DataPlane | undefined, next: Dataflow) => Promise<DataPlane | undefined>,
+    opts: { graceMs?: number } = {},
+  ): Promise<void> {
+    if (this.#stopRequested || this.#result || this.#replacing) return;
+    let release!: () => void;
+    this.#replacing = new Promise((resolve) => release = resolve);
+    try {
+      const old = this.#runners;
+      await this.#ladder(old, opts.graceMs ?? settings.stopTimeoutMs(), false);
+      for (const runner of old) {
+        runner.markStopped();
+        runner.close();
+      }
+      if (this.#stopRequested) return;
+      try {
+        this.#plane = await swapPlane(this.#plane, dataflow);
+      } catch (err) {
+        // No plane, no nodes: the dataflow ends, as stopped.
+        this.#plane = undefined;
+        this.#stopRequested = true;
+        this.#stopSignal();
+        throw err;
+      }
+      const restarts = new Map(old.map((runner) => [runner.id, runner.restarts]));
+      this.#dataflow = dataflow;
+      this.#runners = dataflow.nodes.map((spec) => this.#makeRunner(spec));
+      for (const runner of this.#runners) {
+        runner.restarts = restarts.get(runner.id) ?? 0;
+        if (runner.kind !== "dynamic" && !this.#stopRequested) await runner.spawn();
+      }
+      this.opts.onChange?.();
+    } finally {
+      this.#replacing = undefined;
+      release();
+    }
+  }
+
+  /**
    * Stops every node (see the ladder above) and resolves when all their groups are gone.
    * Calling it again while a stop runs joins that stop; with `force` it kills what is left.
    */
@@ -128,7 +255,16 @@ export class DataflowRuntime {
       this.#stopRequested = true;
       this.#stopSignal();
       if (!this.#stopping) {
-        this.#stopping = this.#ladder(opts.graceMs ?? settings.stopTimeoutMs(), !!opts.force);
+        const graceMs = opts.graceMs ?? settings.stopTimeoutMs();
+        const force = !!opts.force;
+        // A reload in progress finishes its stop first and starts nothing new.
+        const replacing = this.#replacing;
+        if (replacing && force) this.#forceAll("(forced stop)");
+        // The ladder starts now (not a turn later) unless a reload has to finish first.
+        const ladder = replacing
+          ? replacing.then(() => this.#ladder(this.#runners, graceMs, force))
+          : this.#ladder(this.#runners, graceMs, force);
+        this.#stopping = ladder.then(() => this.finished).then(() => {});
         this.opts.onChange?.();
       } else if (opts.force) {
         this.#forceAll("(forced stop)");
@@ -157,8 +293,9 @@ export class DataflowRuntime {
     }
   }
 
-  async #ladder(graceMs: number, force: boolean): Promise<void> {
-    const live = this.#runners.filter((runner) => runner.alive || runner.restartPending);
+  /** Stops `runners` (see the module comment) and resolves when all are done. */
+  async #ladder(runners: NodeRunner[], graceMs: number, force: boolean): Promise<void> {
+    const live = runners.filter((runner) => runner.alive || runner.restartPending);
     for (const runner of live) {
       runner.stopping = true;
       runner.status = "Stopping";
@@ -173,7 +310,7 @@ export class DataflowRuntime {
     if (force) {
       this.#forceAll("(forced stop)");
     } else {
-      const gotStop = this.opts.plane?.stopAll() ?? new Set<string>();
+      const gotStop = this.#plane?.stopAll() ?? new Set<string>();
       for (const runner of live) if (!gotStop.has(runner.id)) runner.signal("SIGTERM");
       timers.push(setTimeout(() => {
         for (const runner of live) if (gotStop.has(runner.id)) runner.signal("SIGTERM");
@@ -188,19 +325,23 @@ export class DataflowRuntime {
     }
     await Promise.all(live.map((runner) => runner.done));
     for (const timer of timers) clearTimeout(timer);
-    await this.finished;
   }
 
   /** Waits for every node, then settles the result. */
   async #watch(): Promise<DataflowResult> {
-    const spawnable = this.opts.dataflow.nodes.filter((n) => n.kind !== "dynamic");
     for (;;) {
       const pending = this.#runners.filter((r) => r.alive || r.restartPending).map((r) => r.done);
-      if (pending.length === 0) break;
-      await Promise.all(pending);
+      if (pending.length > 0) {
+        await Promise.all(pending);
+      } else if (this.#replacing) {
+        await this.#replacing;
+      } else if (!this.#stopRequested && this.#dataflow.nodes.every((n) => n.kind === "dynamic")) {
+        // A dataflow of dynamic nodes only has nothing to wait for: it runs until stopped.
+        await this.#stopped;
+      } else {
+        break;
+      }
     }
-    // A dataflow of dynamic nodes only has nothing to wait for: it runs until stopped.
-    if (spawnable.length === 0) await this.#stopped;
     for (const runner of this.#runners) {
       runner.markStopped();
       runner.close();

@@ -8,6 +8,7 @@ import { errorMessage } from "../errors.ts";
 import type { LogStream } from "../logs/format.ts";
 import { nodeArgv, nodeEnv, wrapWithFifos } from "./command.ts";
 import { type Exit, reapGroup, signalGroup, unknownExit, zombieExit } from "./group.ts";
+import { exitText, formatMs, quote, wrapperError } from "./node_text.ts";
 import { NodeOutput } from "./output.ts";
 import type { DataPlane } from "./plane.ts";
 import { isLive, readStat } from "./proc.ts";
@@ -60,9 +61,15 @@ export class NodeRunner {
   #output: NodeOutput;
   #plane: DataPlane | undefined;
   #launch: Launch | undefined;
+  #spec: NodeSpec;
+  /** A hot reload asked for a new run with this spec once the current one has ended. */
+  #reloadSpec: NodeSpec | undefined;
+  #reloadWaiters: (() => void)[] = [];
+  #generation = 0;
 
   constructor(private readonly ctx: NodeContext) {
     this.#plane = ctx.plane;
+    this.#spec = ctx.spec;
     this.#output = new NodeOutput(
       ctx.spec.id,
       ctx.stateDir,
@@ -73,11 +80,21 @@ export class NodeRunner {
   }
 
   get id(): string {
-    return this.ctx.spec.id;
+    return this.#spec.id;
   }
 
   get kind(): NodeSpec["kind"] {
-    return this.ctx.spec.kind;
+    return this.#spec.kind;
+  }
+
+  /** The spec the node runs with (a hot reload may replace it). */
+  get spec(): NodeSpec {
+    return this.#spec;
+  }
+
+  /** Counts the node's spawns: tells one run of the node from the next. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Spawned (or adopted) and its process group not yet seen empty. */
@@ -105,6 +122,7 @@ export class NodeRunner {
 
   #begin(): void {
     this.#alive = true;
+    this.#generation++;
     // A restart continues the same wait: the dataflow waits for the final state.
     if (!this.#resolveDone) this.#done = new Promise((resolve) => this.#resolveDone = resolve);
     this.nextRestartAt = null;
@@ -120,7 +138,7 @@ export class NodeRunner {
 
   /** Starts the node. Never throws: a node that cannot start ends `Failed` with a reason. */
   async spawn(): Promise<void> {
-    const { spec } = this.ctx;
+    const spec = this.#spec;
     this.#begin();
     const env = nodeEnv(
       this.ctx.baseEnv,
@@ -201,7 +219,7 @@ export class NodeRunner {
     this.endedAt = snap.ended_at;
     this.reason = snap.reason;
     this.lastStderr = [...snap.last_stderr];
-    if (this.finished || this.ctx.spec.kind === "dynamic") return;
+    if (this.finished || this.#spec.kind === "dynamic") return;
     if (snap.status === "Restarting") {
       this.#done = new Promise((resolve) => this.#resolveDone = resolve);
       const at = snap.next_restart_at ? Date.parse(snap.next_restart_at) : Date.now();
@@ -231,6 +249,39 @@ export class NodeRunner {
     if (!exit.known) this.reason = "ended while no supervisor was watching; exit code unknown";
     // A different process now has the pid: the old group is empty, leave the new one alone.
     void this.#ended(exit, pidReused);
+  }
+
+  /**
+   * Hot reload: once the current run has ended (the caller stops it, see
+   * `DataflowRuntime.restartNodes`), the node starts again at once with `spec`. Not a crash: the
+   * restart hook is not asked and `restarts` does not count it; the data plane keeps the node's
+   * consumers waiting. A pending policy restart happens now, with `spec`. Resolves once the new
+   * run is spawned, or the node reached a final state (a stop won). Returns undefined, and
+   * changes nothing, for a node that has already reached a final state.
+   */
+  reload(spec: NodeSpec): Promise<void> | undefined {
+    if (this.finished) return undefined;
+    if (this.stopping) return Promise.resolve();
+    const wait = new Promise<void>((resolve) => this.#reloadWaiters.push(resolve));
+    if (this.#restartTimer !== undefined) {
+      clearTimeout(this.#restartTimer);
+      this.#restartTimer = undefined;
+      this.#spec = spec;
+      this.#dora("restarting now for hot reload");
+      this.#scheduleRestart(0, false);
+    } else if (this.#alive) {
+      this.#reloadSpec = spec;
+      this.#dora("restarting for hot reload");
+    } else {
+      // Never started (Pending): the next spawn uses the new spec.
+      this.#spec = spec;
+      this.#releaseReload();
+    }
+    return wait;
+  }
+
+  #releaseReload(): void {
+    for (const resolve of this.#reloadWaiters.splice(0)) resolve();
   }
 
   /** Sends `signal` to every process of the node (its group, and its session). */
@@ -289,7 +340,7 @@ export class NodeRunner {
     try {
       for (const text of lines) {
         this.ctx.onLine?.(this.id, stream, text, time);
-        if (stream === "stdout" && this.ctx.spec.sendStdoutAs) {
+        if (stream === "stdout" && this.#spec.sendStdoutAs) {
           this.#plane?.stdoutLine(this.id, text);
         }
       }
@@ -319,10 +370,12 @@ export class NodeRunner {
   #settle(status: NodeStatus): void {
     this.status = status;
     this.endedAt ??= new Date().toISOString();
+    this.#reloadSpec = undefined;
     this.ctx.onChange?.();
     const resolve = this.#resolveDone;
     this.#resolveDone = undefined;
     resolve?.();
+    this.#releaseReload();
   }
 
   /** Tells the launcher the node's processes are gone; returns its note on the ending. */
@@ -337,13 +390,14 @@ export class NodeRunner {
     }
   }
 
-  #scheduleRestart(delayMs: number): void {
+  /** `counted`: a restart-policy restart (a hot reload's is not). */
+  #scheduleRestart(delayMs: number, counted = true): void {
     this.status = "Restarting";
     this.nextRestartAt = new Date(Date.now() + delayMs).toISOString();
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
-      this.restarts++;
-      void this.spawn();
+      if (counted) this.restarts++;
+      void this.spawn().finally(() => this.#releaseReload());
     }, delayMs);
     this.ctx.onChange?.();
   }
@@ -363,13 +417,14 @@ export class NodeRunner {
     this.exitCode = exit.code;
     this.signalName = exit.signal;
     const endedAt = Date.now();
-    const decision = this.stopping || !this.ctx.restart ? undefined : this.ctx.restart(
-      this.ctx.spec,
+    const reloading = this.#reloadSpec !== undefined && !this.stopping;
+    const decision = this.stopping || reloading || !this.ctx.restart ? undefined : this.ctx.restart(
+      this.#spec,
       { code: exit.code, signal: exit.signal },
       { startedAt: this.startedAt ? Date.parse(this.startedAt) : endedAt, endedAt },
     );
     const restartInMs = decision && "restartInMs" in decision ? decision.restartInMs : undefined;
-    this.#plane?.nodeExited(this.id, restartInMs !== undefined);
+    this.#plane?.nodeExited(this.id, restartInMs !== undefined || reloading);
     if (!pidReused && this.pid !== null) {
       const { leftovers, killed } = await reapGroup(this.pid, LEFTOVER_GRACE_MS);
       const what = leftovers === 1 ? "1 leftover process" : `${leftovers} leftover processes`;
@@ -381,12 +436,23 @@ export class NodeRunner {
     const note = await this.#endLaunch();
     this.#alive = false;
     this.endedAt = new Date(endedAt).toISOString();
-    const execError = exit.code === 126 || exit.code === 127 ? this.#wrapperError() : undefined;
+    // A reload asked for while the group emptied still restarts when the plane was told so.
+    const reloadSpec = this.stopping ? undefined : this.#reloadSpec;
+    if (reloadSpec && (reloading || restartInMs !== undefined)) {
+      this.#reloadSpec = undefined;
+      this.#dora(`stopped for hot reload: ${exitText(exit, this)}`);
+      this.#spec = reloadSpec;
+      this.#scheduleRestart(0, false);
+      return;
+    }
+    const execError = exit.code === 126 || exit.code === 127
+      ? wrapperError(this.id, this.lastStderr)
+      : undefined;
     if (execError && !this.stopping) {
       this.reason = execError;
       this.#dora(`failed to start: ${execError}`);
     } else {
-      this.#dora(this.#exitText(exit));
+      this.#dora(exitText(exit, this));
     }
     // A stop may have come while the group emptied: it wins over the restart.
     if (restartInMs !== undefined && !this.stopping) {
@@ -406,30 +472,4 @@ export class NodeRunner {
     else if (!exit.known) this.#settle("Unknown");
     else this.#settle(exit.code === 0 ? "Succeeded" : "Failed");
   }
-
-  /** The wrapper shell's own complaint when `exec` failed (dash and bash wordings). */
-  #wrapperError(): string | undefined {
-    const prefix = `${this.id}: `;
-    for (const line of this.lastStderr) {
-      if (!line.startsWith(prefix)) continue;
-      const match = /^(?:\d+: exec: |line \d+: )(.*)$/.exec(line.slice(prefix.length));
-      if (match) return `cannot execute ${match[1]}`;
-    }
-    return undefined;
-  }
-
-  #exitText(exit: Exit): string {
-    if (this.killedBecause) return `killed by SIGKILL ${this.killedBecause}`;
-    if (!exit.known) return this.reason ?? "ended; exit code unknown";
-    const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    return this.stopping ? `stopped: ${how}` : how;
-  }
-}
-
-function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s`;
-}
-
-function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }

@@ -33,6 +33,11 @@ export interface DataPlane {
   isConnected(nodeId: string): boolean;
   /** Sends STOP to every connected node; returns the ids that were sent it. */
   stopAll(): Set<string>;
+  /**
+   * Optional: sends STOP to one connected node (a hot reload restarting it); returns whether
+   * it was sent. Without it, such a node gets SIGTERM.
+   */
+  stopNode?(nodeId: string): boolean;
   /** A stdout line of a node that has `send_stdout_as`: sent as a string on that output. */
   stdoutLine(nodeId: string, line: string): void;
   /** Per node, per input counters. */
