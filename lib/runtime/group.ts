@@ -3,7 +3,14 @@
  * of their own are still found): signalling all of it, waiting until it is empty, and what a
  * dead process's exit was.
  */
-import { decodeWaitStatus, groupMembers, isLive, type ProcStat, recentProcTable } from "./proc.ts";
+import {
+  decodeWaitStatus,
+  groupMembers,
+  isLive,
+  type ProcStat,
+  readProcTable,
+  recentProcTable,
+} from "./proc.ts";
 
 /** How a node's main process ended; `known` false when nobody could wait for it. */
 export interface Exit {
@@ -47,20 +54,22 @@ export function signalGroup(
 const POLL_MS = 50;
 
 /**
- * Terminates whatever is left in the group `pgid`: SIGTERM, then SIGKILL after `graceMs`;
- * resolves once the group is empty, with what it found.
+ * Terminates whatever is left in the group `pgid` once its leader has exited: SIGTERM, then
+ * SIGKILL after `graceMs`; resolves once the group is empty, with what it found. The leader
+ * itself is never counted: a /proc table shared between callers may still show it.
  */
 export async function reapGroup(
   pgid: number,
   graceMs: number,
 ): Promise<{ leftovers: number; killed: boolean }> {
-  let members = groupMembers(pgid);
+  const others = (table?: ProcStat[]) => groupMembers(pgid, table).filter((p) => p.pid !== pgid);
+  let members = others(readProcTable());
   const leftovers = members.length;
   if (leftovers === 0) return { leftovers, killed: false };
   signalGroup(pgid, "SIGTERM", members);
   const killAt = Date.now() + graceMs;
   let killed = false;
-  while ((members = groupMembers(pgid)).length > 0) {
+  while ((members = others()).length > 0) {
     if (!killed && Date.now() >= killAt) {
       signalGroup(pgid, "SIGKILL", members);
       killed = true;
