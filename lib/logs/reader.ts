@@ -69,6 +69,23 @@ function parseLines(node: string, text: string): NodeLogRecord[] {
   return records;
 }
 
+async function readAll(file: Deno.FsFile): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(64 * 1024);
+  for (;;) {
+    const n = await file.read(buf);
+    if (n === null || n === 0) break;
+    chunks.push(buf.slice(0, n));
+  }
+  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
 async function readText(path: string): Promise<string | undefined> {
   try {
     return await Deno.readTextFile(path);
@@ -183,7 +200,9 @@ class Cursor {
 
   /**
    * After the writer rotated: the rest of the old file, the files rotated in between (when it
-   * rotated more than once), then the new file from its start.
+   * rotated more than once), then the new file from its start. The new file is opened before
+   * the rotated ones are looked for, so a rotation during this call cannot hide a file: it is
+   * either among the rotated ones or the one now held.
    */
   async follow(dir: string): Promise<NodeLogRecord[]> {
     // Stat before reading: once the rename is visible the writer has closed the old file, so
@@ -191,25 +210,56 @@ class Cursor {
     const stat = await Deno.stat(nodeLogFile(dir, this.node)).catch(() => null);
     const records = await this.readNew();
     if (!stat || stat.ino === this.ino) return records;
-    const rotated = await rotatedFiles(dir, this.node);
-    const inos = await Promise.all(
-      rotated.map((path) => Deno.stat(path).then((s) => s.ino, () => null)),
-    );
-    const oldAt = inos.indexOf(this.ino);
-    // Files newer than the one we held, oldest first (all of them if ours is gone).
-    const between = (oldAt < 0 ? rotated : rotated.slice(0, oldAt)).reverse();
-    for (const path of between) {
-      records.push(...parseLines(this.node, (await readText(path)) ?? ""));
-    }
-    this.file.close();
     const next = await Cursor.open(dir, this.node);
+    const between = await this.#rotatedSince(dir, next?.ino ?? null);
+    for (const file of between) records.push(...file);
     if (!next) return records;
+    this.file.close();
     this.file = next.file;
     this.ino = next.ino;
     this.#partial = "";
     this.#decoder = new TextDecoder();
     records.push(...await this.readNew());
     return records;
+  }
+
+  /**
+   * The records of the rotated files between the one held before (exclusive; all older ones if
+   * it is gone) and `heldNext` (exclusive; files newer than it are read through it later),
+   * oldest first. Files are told apart by inode and looked for twice, since names shift while
+   * the writer rotates; their order comes from their timestamps.
+   */
+  async #rotatedSince(dir: string, heldNext: number | null): Promise<NodeLogRecord[][]> {
+    // The held files themselves are never taken: a name shifting during the listing can show
+    // one file twice.
+    const taken = new Set<number | null>([heldNext, this.ino]);
+    const files: NodeLogRecord[][] = [];
+    for (let pass = 0; pass < 2; pass++) {
+      const opened: { ino: number | null; file: Deno.FsFile }[] = [];
+      for (const path of await rotatedFiles(dir, this.node)) {
+        try {
+          const file = await Deno.open(path, { read: true });
+          opened.push({ ino: (await file.stat()).ino, file });
+        } catch {
+          // renamed or removed meanwhile: the next pass finds it
+        }
+      }
+      try {
+        // Newest first: skip what is newer than the new held file, stop at the old one.
+        const nextAt = opened.findLastIndex((o) => o.ino === heldNext);
+        const oldAt = opened.findIndex((o, i) => i > nextAt && o.ino === this.ino);
+        const wanted = opened.slice(nextAt + 1, oldAt < 0 ? undefined : oldAt);
+        for (const { ino, file } of wanted) {
+          if (taken.has(ino)) continue;
+          taken.add(ino);
+          files.push(parseLines(this.node, new TextDecoder().decode(await readAll(file))));
+        }
+      } finally {
+        for (const { file } of opened) file.close();
+      }
+    }
+    const first = (records: NodeLogRecord[]) => records[0]?.time ?? Infinity;
+    return files.filter((f) => f.length > 0).sort((a, b) => first(a) - first(b));
   }
 
   close(): void {
