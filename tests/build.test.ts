@@ -285,7 +285,8 @@ Deno.test("dora build on a terminal shows a spinner, then the same lines", async
   if (!script) return; // no pseudo-terminal helper on this machine
   await withProject(async (p) => {
     // `script` gives the CLI a pseudo-terminal; stty gives it a width so the spinner runs.
-    const command = `stty cols 120 rows 40; exec "$DENO" run -A "$MAIN" build`;
+    // yocto-spinner stays quiet whenever CI is set (CI machines set it): unset it here.
+    const command = `stty cols 120 rows 40; exec env -u CI "$DENO" run -A "$MAIN" build`;
     const out = await new Deno.Command("script", {
       args: ["-qec", command, "/dev/null"],
       cwd: p.dir,
