@@ -1,20 +1,21 @@
 /**
  * Benchmark responder (TypeScript). Latency mode: echoes every `ping` back on `pong`.
- * Throughput mode: counts messages and reports the rate when the sender is done.
+ * Throughput mode: counts messages and, when the sender is done, reports the rate from the
+ * moment the first message was sent (its timestamp) to the arrival of the last one.
  */
 import { Node } from "../../node/ts/mod.ts";
 
 const mode = Deno.env.get("BENCH_MODE") || "latency";
 const node = await Node.init();
 let count = 0;
-let first = 0;
+let firstSent = 0;
 let last = 0;
 let bytes = 0;
 for await (const event of node) {
   if (event.type !== "INPUT") continue;
   if (mode === "throughput") {
-    last = performance.now();
-    if (count === 0) first = last;
+    last = performance.timeOrigin + performance.now();
+    if (count === 0) firstSent = event.timestamp;
     count++;
     bytes += (event.value as Uint8Array).byteLength;
   } else {
@@ -22,16 +23,9 @@ for await (const event of node) {
   }
 }
 if (mode === "throughput") {
-  const seconds = (last - first) / 1000;
-  // The first message starts the clock, so it is not counted in the rate.
-  const rate = count > 1 ? (count - 1) / seconds : 0;
-  const result = {
-    lang: "ts",
-    count,
-    seconds,
-    rate,
-    bytesPerSecond: count > 1 ? bytes / seconds : 0,
-  };
+  const seconds = (last - firstSent) / 1000;
+  const rate = count / seconds;
+  const result = { lang: "ts", count, seconds, rate, bytesPerSecond: bytes / seconds };
   console.log(`@${JSON.stringify(result)}`);
   console.log(`ts throughput: ${count} messages, ${Math.round(rate)} msg/s`);
 }

@@ -6,7 +6,14 @@
  */
 import type { NodeSpec } from "../descriptor/types.ts";
 import type { FrameConn } from "../../node/ts/conn.ts";
-import { encodeMessage, FLAG_SHM, Frame, nowNs, splitIdentified } from "../../node/ts/frames.ts";
+import {
+  decodeShort,
+  encodeMessage,
+  FLAG_SHM,
+  Frame,
+  nowNs,
+  splitIdentified,
+} from "../../node/ts/frames.ts";
 import { Kind } from "../../node/ts/values.ts";
 import { EventQueue, type InputCounters } from "./queue.ts";
 import { GridTimer } from "./timers.ts";
@@ -54,7 +61,8 @@ export interface BrokerHooks {
 export class Broker {
   readonly nodes = new Map<string, NodeState>();
   readonly files: SharedFiles;
-  #routes = new Map<string, Route[]>();
+  /** Source node → output → the inputs it feeds. */
+  #routes = new Map<string, Map<string, Route[]>>();
   #timers = new Map<number, Route[]>();
   #running: GridTimer[] = [];
   #waitingFor = new Set<string>();
@@ -101,10 +109,12 @@ export class Broker {
           this.#timers.set(input.source.intervalMs, list);
         } else {
           node.openInputs.add(inputId);
-          const key = `${input.source.node}/${input.source.output}`;
-          const list = this.#routes.get(key) ?? [];
+          const { node: source, output } = input.source;
+          let outputs = this.#routes.get(source);
+          if (!outputs) this.#routes.set(source, outputs = new Map());
+          const list = outputs.get(output) ?? [];
           list.push(route);
-          this.#routes.set(key, list);
+          outputs.set(output, list);
         }
       }
     }
@@ -186,7 +196,7 @@ export class Broker {
       case Frame.OUTPUT:
         return this.#onOutput(node, body);
       case Frame.RELEASE:
-        this.files.release(new TextDecoder().decode(body), conn);
+        this.files.release(decodeShort(body), conn);
         return undefined;
       default:
         return `unexpected frame type 0x${type.toString(16)}`;
@@ -215,7 +225,7 @@ export class Broker {
 
   /** Fans a message out to every input mapped to `nodeId/output`. */
   route(nodeId: string, output: string, message: Uint8Array, shm: string | undefined): void {
-    const routes = this.#routes.get(`${nodeId}/${output}`);
+    const routes = this.#routes.get(nodeId)?.get(output);
     if (routes) { for (const route of routes) this.#enqueueInput(route, message, shm); }
     if (shm) this.files.unclaimed(shm);
   }
@@ -309,7 +319,7 @@ export class Broker {
       this.#start();
     }
     for (const output of node.outputs) {
-      for (const route of this.#routes.get(`${nodeId}/${output}`) ?? []) this.#closeInput(route);
+      for (const route of this.#routes.get(nodeId)?.get(output) ?? []) this.#closeInput(route);
     }
   }
 

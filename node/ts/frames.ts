@@ -38,6 +38,36 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const TWO_32 = 2 ** 32;
 
+/**
+ * Decodes a short UTF-8 string (ids, file names). Ids are almost always ASCII: decoding those
+ * by hand skips TextDecoder's per-call argument checks, which dominate for a few bytes.
+ */
+export function decodeShort(bytes: Uint8Array): string {
+  if (bytes.length > 64) return decoder.decode(bytes);
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c >= 0x80) return decoder.decode(bytes);
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+const idCache = new Map<string, Uint8Array>();
+
+/** UTF-8 of an id, cached: a node sends on a handful of outputs over and over. */
+function encodeId(id: string): Uint8Array {
+  let bytes = idCache.get(id);
+  if (!bytes) {
+    bytes = encoder.encode(id);
+    if (idCache.size < 1024) idCache.set(id, bytes);
+  }
+  return bytes;
+}
+
+const u32 = (b: Uint8Array, at: number) =>
+  (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
+
 /** A decoded message (the part of OUTPUT/INPUT after the id). */
 export interface WireMessage {
   kind: number;
@@ -126,7 +156,7 @@ export class FrameBatch {
     payload: Uint8Array,
     shm?: { name: string; length: number },
   ): void {
-    const idBytes = encoder.encode(id);
+    const idBytes = encodeId(id);
     const shmName = shm ? encoder.encode(shm.name) : undefined;
     const tail = shmName ? 8 + shmName.length : payload.length;
     this.#head(type, 2 + idBytes.length + MESSAGE_HEADER + params.length + tail);
@@ -222,7 +252,7 @@ export function splitIdentified(body: Uint8Array): { id: string; message: Uint8A
   const idLen = body[0]! | (body[1]! << 8);
   if (body.length < 2 + idLen + MESSAGE_HEADER) throw new RangeError("message frame too short");
   return {
-    id: decoder.decode(body.subarray(2, 2 + idLen)),
+    id: decodeShort(body.subarray(2, 2 + idLen)),
     message: body.subarray(2 + idLen),
   };
 }
@@ -230,11 +260,10 @@ export function splitIdentified(body: Uint8Array): { id: string; message: Uint8A
 /** Decodes the message layout; `payload` and `params` are views of `message`. */
 export function decodeMessage(message: Uint8Array): WireMessage {
   if (message.length < MESSAGE_HEADER) throw new RangeError("message too short");
-  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
   const kind = message[0]!;
   const flags = message[1]!;
-  const timestampNs = view.getUint32(2, true) + view.getUint32(6, true) * TWO_32;
-  const paramsLength = view.getUint32(10, true);
+  const timestampNs = u32(message, 2) + u32(message, 6) * TWO_32;
+  const paramsLength = u32(message, 10);
   const paramsEnd = MESSAGE_HEADER + paramsLength;
   if (paramsEnd > message.length) throw new RangeError("message parameters overrun the frame");
   const params = message.subarray(MESSAGE_HEADER, paramsEnd);
@@ -242,8 +271,8 @@ export function decodeMessage(message: Uint8Array): WireMessage {
     return { kind, flags, timestampNs, params, payload: message.subarray(paramsEnd) };
   }
   if (message.length < paramsEnd + 8) throw new RangeError("shared-memory reference too short");
-  const length = view.getUint32(paramsEnd, true) + view.getUint32(paramsEnd + 4, true) * TWO_32;
-  const name = decoder.decode(message.subarray(paramsEnd + 8));
+  const length = u32(message, paramsEnd) + u32(message, paramsEnd + 4) * TWO_32;
+  const name = decodeShort(message.subarray(paramsEnd + 8));
   return { kind, flags, timestampNs, params, payload: new Uint8Array(0), shm: { name, length } };
 }
 

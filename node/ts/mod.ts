@@ -16,6 +16,7 @@
 import { FrameConn, HIGH_WATER } from "./conn.ts";
 import {
   decodeMessage,
+  decodeShort,
   decodeText,
   Frame,
   nowNs,
@@ -130,7 +131,7 @@ export class Node implements AsyncIterable<Event> {
         this.#push(this.#decodeInput(body));
         break;
       case Frame.INPUT_CLOSED:
-        this.#push({ type: "INPUT_CLOSED", id: decodeText(body) });
+        this.#push({ type: "INPUT_CLOSED", id: decodeShort(body) });
         break;
       case Frame.STOP:
         this.#stopQueued = true;
@@ -140,7 +141,7 @@ export class Node implements AsyncIterable<Event> {
         this.#push({ type: "ERROR", error: decodeText(body) });
         break;
       case Frame.FREE:
-        this.#shmWriter?.release(decodeText(body));
+        this.#shmWriter?.release(decodeShort(body));
         break;
       default:
         throw new RangeError(`unexpected frame type 0x${type.toString(16)} from the daemon`);
