@@ -338,3 +338,40 @@ Deno.test("start --hot-reload: the daemon restarts the edited node; list and log
     await teardown(home);
   }
 });
+
+Deno.test("start --hot-reload survives a daemon crash: the new daemon watches again", async () => {
+  const { home, proj } = await project();
+  try {
+    const res = await dora(["start", `${proj}/plain.yml`, "--hot-reload"], { env: home.env });
+    assert.equal(res.code, 0, res.stderr);
+    const uuid = grepUuids(res.stdout)[0]!;
+    const plainPid = async () => {
+      const info = (await listJson(home)).find((d) => d.uuid === uuid);
+      const node = info?.nodes.find((n) => n.id === "plain");
+      return node?.status === "Running" ? node.pid ?? undefined : undefined;
+    };
+    const first = await pollUntil("plain running", plainPid);
+    const daemon = (await daemonPid(home))!;
+    killPid(daemon, "SIGKILL");
+    await pollUntil("daemon dead", () => !pidAlive(daemon));
+    assert.equal((await dora(["up"], { env: home.env })).code, 0);
+    assert.equal(await plainPid(), first, "re-adopted, not restarted");
+
+    const source = await Deno.readTextFile(`${proj}/plain.py`);
+    await Deno.writeTextFile(`${proj}/plain.py`, source.replace(`"v1"`, `"v2"`));
+    const second = await pollUntil("the restarted node", async () => {
+      const pid = await plainPid();
+      return pid !== first ? pid : undefined;
+    });
+    assert.ok(!pidAlive(first));
+    await pollUntil("the new version's output and the reload lines", async () => {
+      const logs = (await dora(["logs", uuid], { env: home.env })).stdout;
+      return logs.includes("plain v2 0") && logs.includes("[dora] File changed: plain.py") &&
+        logs.includes("[dora] Dataflow restarted successfully");
+    });
+    assert.equal((await dora(["stop", uuid], { env: home.env })).code, 0);
+    assert.ok(!pidAlive(second));
+  } finally {
+    await teardown(home);
+  }
+});
