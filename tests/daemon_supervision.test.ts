@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { dora, FIXTURES, makeHome, pollUntil } from "./helpers.ts";
-import { grepUuids, listJson, teardown } from "./daemon_helpers.ts";
+import { daemonPid, grepUuids, listJson, teardown } from "./daemon_helpers.ts";
 
 const D = `${FIXTURES}/daemon`;
 const FAST = {
@@ -99,6 +99,37 @@ Deno.test("a node over its memory limit is OOM-killed and reported; limits show 
     const detail = await dora(["list", uuid], { env: home.env });
     assert.match(detail.stdout, /Limits:\n {2}hog: memory 64M, cpu 1\.5 — cgroup v\d/);
     assert.match(detail.stdout, /hog: OOM-killed/);
+  } finally {
+    await teardown(home);
+  }
+});
+
+/** CPU ticks (user + system) of a process, from /proc. */
+function cpuTicks(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+Deno.test("an idle daemon supervising quiet nodes stays near 0% CPU", async () => {
+  const home = await makeHome();
+  try {
+    const start = await dora(["start", `${D}/quiet.yml`], { env: home.env });
+    assert.equal(start.code, 0, start.stderr);
+    const uuid = grepUuids(start.stdout)[0]!;
+    await pollUntil(
+      "running",
+      async () =>
+        (await listJson(home)).find((d) => d.uuid === uuid)?.nodes.every((n) => n.pid !== null),
+    );
+    const pid = (await daemonPid(home))!;
+    // A measurement window, not a synchronisation: nobody lists meanwhile.
+    const before = cpuTicks(pid);
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const seconds = (performance.now() - started) / 1000;
+    const percent = (cpuTicks(pid) - before) / seconds; // ticks are 1/100 s
+    assert.ok(percent < 5, `daemon used ${percent.toFixed(1)}% CPU while idle`);
   } finally {
     await teardown(home);
   }
