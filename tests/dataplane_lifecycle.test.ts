@@ -303,17 +303,23 @@ nodes:
   - { id: py, path: $FIXTURES/receiver.py, inputs: { in: src/out } }
   - { id: ts, path: $FIXTURES/receiver.ts, inputs: { in: src/out } }
 `,
-    { env: { DORA_STARTUP_TIMEOUT: "0.2" } },
   );
   try {
+    // Play the source by hand, so that both receivers are surely inside their event loops.
+    const config = configOf(run, "src");
+    const src = await rawHello(config, "src", config.token);
+    await pollUntil("WELCOME", () => src.frames.some((f) => f.type === Frame.WELCOME));
+    const text = new TextEncoder().encode("one");
+    src.conn.batch.message(Frame.OUTPUT, "out", Kind.TEXT, nowNs(), new Uint8Array(), text);
+    await src.conn.flush();
     await pollUntil(
-      "both connected",
-      () => run.plane.isConnected("py") && run.plane.isConnected("ts"),
+      "both receivers to get it",
+      () => records(run.out("py")).length === 1 && records(run.out("ts")).length === 1,
     );
     await run.plane.close();
     const statuses = await run.waitAll();
     for (const id of ["py", "ts"]) {
-      assert.equal(statuses.get(id)!.code, 0);
+      assert.equal(statuses.get(id)!.code, 0, run.procs.get(id)!.stderr());
       assert.match(run.out(id), /receiver done/);
       assert.match(
         run.procs.get(id)!.stderr(),
