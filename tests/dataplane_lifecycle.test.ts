@@ -330,3 +330,23 @@ nodes:
     await run.cleanup();
   }
 });
+
+Deno.test("lifecycle: a stop during the startup barrier still reaches connected nodes", async () => {
+  const run = await startRun(
+    `
+nodes:
+  - { id: ghost, path: shell, args: "exec sleep 60", outputs: [out] }
+  - { id: idle, path: $FIXTURES/idle.py, outputs: [out] }
+`,
+    { env: { DORA_STARTUP_TIMEOUT: "60" } },
+  );
+  try {
+    await pollUntil("idle connected", () => run.plane.isConnected("idle"));
+    assert.deepEqual([...run.plane.stopAll()], ["idle"]);
+    const status = await run.procs.get("idle")!.status;
+    assert.equal(status.code, 0, run.procs.get("idle")!.stderr());
+    assert.match(run.out("idle"), /event STOP\n/);
+  } finally {
+    await run.cleanup();
+  }
+});

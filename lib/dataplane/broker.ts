@@ -148,6 +148,7 @@ export class Broker {
     if (this.#barrierTimer !== undefined) clearTimeout(this.#barrierTimer);
     this.#barrierTimer = undefined;
     for (const node of this.nodes.values()) if (node.conn) this.#welcome(node);
+    if (this.#stopping) return;
     for (const [interval, routes] of this.#timers) {
       this.#running.push(new GridTimer(interval, () => this.#tick(routes)));
     }
@@ -166,8 +167,9 @@ export class Broker {
     node.connectedOnce = true;
     node.ready = false;
     node.welcomed = false;
-    if (this.#started) this.#welcome(node);
-    else {
+    // Once stopping, nobody waits for the barrier any more: in, STOP, out.
+    if (this.#started || this.#stopping) this.#welcome(node);
+    if (!this.#started) {
       this.#waitingFor.delete(node.spec.id);
       if (this.#waitingFor.size === 0) this.#start();
     }
@@ -183,6 +185,7 @@ export class Broker {
     const hasNodeInputs = Object.values(node.spec.inputs).some((i) => i.source.kind === "node");
     if (this.#stopping || (hasNodeInputs && node.openInputs.size === 0)) this.#queueStop(node);
     conn.flush();
+    this.#deliver(node);
   }
 
   /** A frame from an attached node. Returns an error message to close the connection with. */
@@ -301,6 +304,9 @@ export class Broker {
     const node = this.nodes.get(nodeId);
     if (!node) return;
     if (node.conn) this.detach(node, node.conn);
+    // Spawned again after a final exit (the runtime changed its mind): let it connect. Inputs it
+    // closed stay closed for its consumers; messages still reach those that are running.
+    node.finished = false;
     if (!this.#stopping) {
       node.stopQueued = false;
       node.queue.removeType(Frame.STOP);
