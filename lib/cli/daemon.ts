@@ -36,10 +36,11 @@ export async function daemon(opts: { port?: number; logFile?: string }): Promise
     }
     throw err;
   }
-  log.info(`dora daemon ${VERSION} (pid ${Deno.pid}) listening on 127.0.0.1:${port}`);
-  await core.init();
+  // Requests wait for `init`: `up` returns only once the registry is loaded and adopted.
   const pidFile = `${doraHome()}/daemon.json`;
   await writeJsonAtomic(pidFile, { pid: Deno.pid, port, version: VERSION });
+  log.info(`dora daemon ${VERSION} (pid ${Deno.pid}) listening on 127.0.0.1:${port}`);
+  await core.init();
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => {

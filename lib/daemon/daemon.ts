@@ -42,8 +42,20 @@ export class Daemon {
     this.registry = new Registry(log);
   }
 
+  private markReady: () => void = () => {};
+  /** Resolves once `init` is done; requests wait for it, so nobody sees a half-loaded registry. */
+  readonly ready = new Promise<void>((resolve) => this.markReady = resolve);
+
   /** Loads the registry and re-adopts dataflows that were running when the last daemon died. */
   async init(): Promise<void> {
+    try {
+      await this.#init();
+    } finally {
+      this.markReady();
+    }
+  }
+
+  async #init(): Promise<void> {
     await this.registry.load();
     for (const record of this.registry.records.values()) {
       if (!ACTIVE.has(record.status)) continue;
@@ -275,6 +287,7 @@ export class Daemon {
 
   /** The request router (see docs/api.md). */
   handler: Handler = async ({ method, path, body }) => {
+    await this.ready;
     const [version, resource, ref, action] = path;
     if (version !== "v1") throw new ApiError(404, "no_route", "Unknown API path");
     if (resource === "status" && method === "GET") {
