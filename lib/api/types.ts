@@ -5,19 +5,9 @@
  */
 import type { Dataflow } from "../descriptor/types.ts";
 
-/** Dataflow status. */
-export type DataflowStatus = "Running" | "Stopping" | "Succeeded" | "Failed" | "Stopped";
-
-/** Node status. `Unknown`: the node was lost while no daemon watched it. */
-export type NodeStatus =
-  | "Pending"
-  | "Running"
-  | "Restarting"
-  | "Stopping"
-  | "Succeeded"
-  | "Failed"
-  | "Stopped"
-  | "Unknown";
+/** The statuses the API reports are the runtime's own. */
+export type { DataflowStatus, NodeStatus } from "../runtime/types.ts";
+import type { DataflowStatus, NodeStatus } from "../runtime/types.ts";
 
 /** Per-input counters of a node. */
 export interface InputInfo {
