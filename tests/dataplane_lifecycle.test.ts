@@ -350,3 +350,38 @@ nodes:
     await run.cleanup();
   }
 });
+
+Deno.test("lifecycle: what a node sent just before exiting arrives before INPUT_CLOSED", async () => {
+  const run = await startRun(`
+nodes:
+  - { id: src, path: dynamic, outputs: [out] }
+  - id: receiver
+    path: $FIXTURES/receiver.py
+    inputs: { in: { source: src/out, queue_size: 1000 } }
+`);
+  try {
+    const config = configOf(run, "src");
+    const src = await rawHello(config, "src", config.token);
+    await pollUntil("WELCOME", () => src.frames.some((f) => f.type === Frame.WELCOME));
+    for (let i = 0; i < 500; i++) {
+      const bytes = new TextEncoder().encode(String(i));
+      src.conn.batch.message(Frame.OUTPUT, "out", Kind.TEXT, nowNs(), new Uint8Array(), bytes);
+    }
+    await src.conn.flush();
+    // The frames are in the socket, not yet read by the daemon, when the exit is reported.
+    run.plane.nodeExited("src", false);
+    await pollUntil("the receiver to finish", () => run.out("receiver").includes("receiver done"));
+    const events = records(run.out("receiver")) as Ev[];
+    assert.equal(events.length, 502);
+    assert.deepEqual(
+      events.slice(0, 500).map((e) => (e.value as { text: string }).text),
+      [
+        ...Array(500).keys(),
+      ].map(String),
+    );
+    assert.deepEqual(events.slice(500).map((e) => e.type), ["INPUT_CLOSED", "STOP"]);
+    await src.close();
+  } finally {
+    await run.cleanup();
+  }
+});

@@ -22,6 +22,12 @@ import type { SharedFiles } from "./shared_files.ts";
 const encoder = new TextEncoder();
 const NULL_JSON = encoder.encode("null");
 const NO_PARAMS = new Uint8Array(0);
+/**
+ * After a node's process exits, how long its connection may take to deliver the frames it
+ * wrote before dying (normally the end of the stream arrives at once; longer only when a
+ * surviving child process holds the socket open).
+ */
+const EXIT_DRAIN_MS = 1000;
 /** ERROR events waiting for one node beyond this are not queued (a misbehaving client). */
 const MAX_PENDING_ERRORS = 16;
 
@@ -48,6 +54,8 @@ export interface NodeState {
   welcomed: boolean;
   stopQueued: boolean;
   pendingErrors: number;
+  /** The process exited but its connection is still being read (its last frames). */
+  exiting?: { willRestart: boolean; timer: ReturnType<typeof setTimeout> };
   /** Outputs the node may send on (declared ones plus `send_stdout_as`). */
   outputs: Set<string>;
 }
@@ -296,7 +304,13 @@ export class Broker {
     node.welcomed = false;
     this.files.connectionClosed(conn);
     conn.close();
-    // A node started by hand can come back (that is the point of `dynamic`): keep its queue.
+    if (node.exiting) {
+      clearTimeout(node.exiting.timer);
+      const { willRestart } = node.exiting;
+      node.exiting = undefined;
+      this.#finishExit(node, willRestart);
+    }
+    // Otherwise (a node started by hand disconnecting) it may come back: keep its queue.
   }
 
   /** A process of the node was (re)spawned: a stale connection is dropped. */
@@ -316,9 +330,22 @@ export class Broker {
   /** The node's process ended; unless it restarts, its consumers' inputs close. */
   exited(nodeId: string, willRestart: boolean): void {
     const node = this.nodes.get(nodeId);
-    if (!node || node.finished) return;
-    if (node.conn) this.detach(node, node.conn);
-    if (willRestart) return;
+    if (!node || node.finished || node.exiting) return;
+    const conn = node.conn;
+    if (conn && !conn.closed) {
+      // What the process wrote just before exiting may still be unread in the socket: deliver
+      // it first, then close the inputs it fed (at the end of its stream).
+      const timer = setTimeout(() => this.detach(node, conn), EXIT_DRAIN_MS);
+      node.exiting = { willRestart, timer };
+      return;
+    }
+    if (conn) this.detach(node, conn);
+    this.#finishExit(node, willRestart);
+  }
+
+  #finishExit(node: NodeState, willRestart: boolean): void {
+    if (willRestart || node.finished) return;
+    const nodeId = node.spec.id;
     node.finished = true;
     for (const entry of node.queue.clear()) if (entry.shm) this.files.release(entry.shm);
     if (!this.#started && this.#waitingFor.delete(nodeId) && this.#waitingFor.size === 0) {
@@ -362,6 +389,7 @@ export class Broker {
   /** Stops timers and the barrier; connections are closed by the server. */
   close(): void {
     this.#closed = true;
+    for (const node of this.nodes.values()) if (node.exiting) clearTimeout(node.exiting.timer);
     for (const timer of this.#running.splice(0)) timer.stop();
     if (this.#barrierTimer !== undefined) clearTimeout(this.#barrierTimer);
     this.#barrierTimer = undefined;

@@ -33,6 +33,9 @@ export const MAX_FRAME = 0x7fff_ffff;
 
 /** Payloads this large or larger are passed as their own chunk instead of copied. */
 const ZERO_COPY_MIN = 64 * 1024;
+/** Size of a batch buffer; buffers that grew beyond MAX_KEPT_BUFFER are not reused. */
+const BATCH_BUFFER = 64 * 1024;
+const MAX_KEPT_BUFFER = 1024 * 1024;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -87,19 +90,28 @@ export interface WireMessage {
  * growing buffer, large payloads stay separate chunks so they are never copied.
  */
 export class FrameBatch {
-  #buf = new Uint8Array(64 * 1024);
-  #view = new DataView(this.#buf.buffer);
+  #buf: Uint8Array = new Uint8Array(BATCH_BUFFER);
+  #view: DataView = new DataView(this.#buf.buffer);
   #len = 0;
   #chunks: Uint8Array[] = [];
+  /** Buffers whose bytes are in `#chunks`, to reuse once written. */
+  #filled: Uint8Array[] = [];
+  /** Buffers handed out by the last `take()`. */
+  #lent: Uint8Array[] = [];
+  #spare: Uint8Array[] = [];
   /** Bytes queued, for back-pressure decisions. */
   size = 0;
+
+  #use(buf: Uint8Array): void {
+    this.#buf = buf;
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
 
   #reserve(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
     const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#len + n));
     next.set(this.#buf.subarray(0, this.#len));
-    this.#buf = next;
-    this.#view = new DataView(next.buffer);
+    this.#use(next);
   }
 
   #bytes(b: Uint8Array): void {
@@ -114,15 +126,13 @@ export class FrameBatch {
     this.size += b.length;
   }
 
-  /** Moves the small-frame buffer into the chunk list (a fresh buffer follows). */
+  /** Moves the small-frame buffer into the chunk list; writing goes on in another buffer. */
   #cut(): void {
     if (this.#len === 0) return;
-    this.#chunks.push(this.#buf.slice(0, this.#len));
+    this.#chunks.push(this.#buf.subarray(0, this.#len));
+    this.#filled.push(this.#buf);
+    this.#use(this.#spare.pop() ?? new Uint8Array(BATCH_BUFFER));
     this.#len = 0;
-    if (this.#buf.length > 1024 * 1024) {
-      this.#buf = new Uint8Array(64 * 1024);
-      this.#view = new DataView(this.#buf.buffer);
-    }
   }
 
   #head(type: number, bodyLength: number): void {
@@ -178,7 +188,7 @@ export class FrameBatch {
     if (shm && shmName) {
       this.#reserve(8);
       const hiLen = Math.floor(shm.length / TWO_32);
-      v.setUint32(this.#len, shm.length - hiLen * TWO_32, true);
+      this.#view.setUint32(this.#len, shm.length - hiLen * TWO_32, true);
       this.#view.setUint32(this.#len + 4, hiLen, true);
       this.#len += 8;
       this.size += 8;
@@ -205,13 +215,19 @@ export class FrameBatch {
   }
 
   /**
-   * Everything queued so far, in order; the batch is empty afterwards. Small frames are copied
-   * out (a small heap copy is cheaper than a fresh large buffer, whose pages must be faulted in).
+   * Everything queued so far, in order; the batch is empty afterwards. The chunks stay valid
+   * until the next `take()`: their buffers are reused then (fresh memory costs page faults,
+   * which for big batches cost more than the copy itself).
    */
   take(): Uint8Array[] {
+    for (const buf of this.#lent) {
+      if (buf.length <= MAX_KEPT_BUFFER && this.#spare.length < 4) this.#spare.push(buf);
+    }
     this.#cut();
     const out = this.#chunks;
     this.#chunks = [];
+    this.#lent = this.#filled;
+    this.#filled = [];
     this.size = 0;
     return out;
   }

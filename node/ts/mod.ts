@@ -243,12 +243,14 @@ export class Node implements AsyncIterable<Event> {
   }
 
   /** Iterates until STOP or the end of the stream (STOP is yielded, then iteration ends). */
-  async *[Symbol.asyncIterator](): AsyncIterator<Event> {
-    for (;;) {
-      const event = await this.next();
-      if (event === null) return;
-      yield event;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Event> {
+    // A plain iterator rather than an async generator: one promise per event instead of several.
+    return {
+      next: () =>
+        this.next().then((event): IteratorResult<Event> =>
+          event === null ? { done: true, value: undefined } : { done: false, value: event }
+        ),
+    };
   }
 
   /**
