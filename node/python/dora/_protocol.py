@@ -166,8 +166,24 @@ def encode_json(value):
     return text.encode("utf-8")
 
 
+class Array(array.array):
+    """A received numeric array: an `array.array` that also answers the pyarrow-style calls
+    dora nodes commonly make on their inputs."""
+
+    __slots__ = ()
+
+    def to_pylist(self):
+        return self.tolist()
+
+    def to_numpy(self, zero_copy_only=False):
+        """A numpy view of the array (needs numpy)."""
+        import numpy as np
+
+        return np.frombuffer(self, dtype=self.typecode)
+
+
 def decode_value(kind, data):
-    """Decodes a payload (bytes-like) into bytes, str, a JSON value or an array.array."""
+    """Decodes a payload (bytes-like) into bytes, str, a JSON value or an `Array`."""
     if kind == BYTES:
         return bytes(data)
     if kind == TEXT:
@@ -182,7 +198,7 @@ def decode_value(kind, data):
             "array of kind 0x%02x has %d bytes, not a multiple of %d"
             % (kind, len(data), _ITEMSIZE[kind])
         )
-    out = array.array(code)
+    out = Array(code)
     out.frombytes(data)
     if _BIG_ENDIAN:
         out.byteswap()
