@@ -169,12 +169,12 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
 
   // Nodes started by hand have no environment from us: they find their config in a file.
   const dynamicDir = `${runDir()}/dynamic`;
-  const dynamicFiles: string[] = [];
+  const dynamicFiles: [string, string][] = [];
   for (const spec of opts.nodes.filter((n) => n.kind === "dynamic")) {
     await Deno.mkdir(dynamicDir, { recursive: true, mode: 0o700 });
     const path = `${dynamicDir}/${spec.id}.json`;
     await Deno.writeTextFile(path, configs.get(spec.id)!, { mode: 0o600 });
-    dynamicFiles.push(path);
+    dynamicFiles.push([path, configs.get(spec.id)!]);
   }
 
   const plane: DataPlane = {
@@ -220,7 +220,11 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
       await Deno.remove(socket.path).catch(() => {});
       if (socket.ownDir) await Deno.remove(socket.ownDir, { recursive: true }).catch(() => {});
       await files.close();
-      for (const path of dynamicFiles) await Deno.remove(path).catch(() => {});
+      for (const [path, text] of dynamicFiles) {
+        // Another dataflow with a dynamic node of the same id may have taken the file over.
+        const current = await Deno.readTextFile(path).catch(() => undefined);
+        if (current === text) await Deno.remove(path).catch(() => {});
+      }
     },
   };
   return plane;
