@@ -6,7 +6,7 @@
 import { doraHome, ensureDoraHome, VERSION } from "../config.ts";
 
 /** The files of the `dora` package, relative to node/python/dora/. */
-export const PYTHON_FILES = ["__init__.py", "_protocol.py", "_node.py"] as const;
+export const PYTHON_FILES = ["__init__.py", "_protocol.py", "_node.py", "_shm.py"] as const;
 
 const cached = new Map<string, Promise<string>>();
 

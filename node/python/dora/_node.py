@@ -13,11 +13,10 @@ import sys
 import time
 
 from . import _protocol as p
+from ._shm import ShmReader, ShmWriter
 
 _READ_CHUNK = 64 * 1024
 _COPY_MAX = 64 * 1024  # inline payloads up to this size are joined to their header
-_KEEP_FREE = 4  # reusable shared-memory files a sender keeps
-_KEEP_OPEN = 8  # open read handles a receiver keeps
 
 
 def _dynamic_config_path(node_id):
@@ -58,101 +57,6 @@ def _read_config(node_id):
     return config
 
 
-class _ShmWriter:
-    """Reusable payload files named <prefix>.<n>; reused once the daemon sends FREE."""
-
-    def __init__(self, directory, prefix):
-        self.dir = directory
-        self.prefix = prefix
-        self.next = 0
-        self.free = []  # [name, fd, capacity]
-        self.busy = {}
-
-    def write(self, data, size):
-        entry = None
-        for i, candidate in enumerate(self.free):
-            if candidate[2] >= size:
-                entry = self.free.pop(i)
-                break
-        if entry is None and self.free:
-            entry = self.free.pop()
-        if entry is None:
-            name = "%s.%d" % (self.prefix, self.next)
-            self.next += 1
-            fd = os.open(os.path.join(self.dir, name), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-            entry = [name, fd, 0]
-        view = memoryview(data)
-        at = 0
-        while at < size:
-            at += os.pwrite(entry[1], view[at:], at)
-        entry[2] = max(entry[2], size)
-        self.busy[entry[0]] = entry
-        return entry[0]
-
-    def release(self, name):
-        entry = self.busy.pop(name, None)
-        if entry is None:
-            return
-        self.free.append(entry)
-        if len(self.free) > _KEEP_FREE:
-            self.free.sort(key=lambda e: -e[2])
-            self._discard(self.free.pop())
-
-    def _discard(self, entry):
-        try:
-            os.close(entry[1])
-            os.unlink(os.path.join(self.dir, entry[0]))
-        except OSError:
-            pass
-
-    def close(self):
-        for entry in self.free:
-            self._discard(entry)
-        self.free = []
-        for entry in self.busy.values():
-            try:
-                os.close(entry[1])
-            except OSError:
-                pass
-        self.busy = {}
-
-
-class _ShmReader:
-    def __init__(self, directory):
-        self.dir = directory
-        self.open = collections.OrderedDict()
-
-    def read(self, name, length):
-        if "/" in name or name.startswith("."):
-            raise ValueError("invalid shared-memory name %r" % name)
-        fd = self.open.pop(name, None)
-        if fd is None:
-            fd = os.open(os.path.join(self.dir, name), os.O_RDONLY)
-            if len(self.open) >= _KEEP_OPEN:
-                os.close(self.open.popitem(last=False)[1])
-        self.open[name] = fd
-        data = os.pread(fd, length, 0)
-        if len(data) < length:
-            parts = [data]
-            got = len(data)
-            while got < length:
-                more = os.pread(fd, length - got, got)
-                if not more:
-                    raise ValueError("shared-memory file %r is shorter than %d" % (name, length))
-                parts.append(more)
-                got += len(more)
-            data = b"".join(parts)
-        return data
-
-    def close(self):
-        for fd in self.open.values():
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.open.clear()
-
-
 class Node:
     """A dora node. `Node()` reads the config dora gave this process and connects back; it
     returns once every node of the dataflow has connected (the startup barrier). A node started
@@ -175,7 +79,7 @@ class Node:
         self._welcome = None
         self._shm_threshold = config.get("shm_threshold") or float("inf")
         self._shm_writer = None
-        self._shm_reader = _ShmReader(config["shm_dir"]) if config.get("shm_dir") else None
+        self._shm_reader = ShmReader(config["shm_dir"]) if config.get("shm_dir") else None
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self._sock.connect(config["socket"])
@@ -197,7 +101,7 @@ class Node:
                 raise RuntimeError("the dora daemon closed the connection of node %r" % self.id)
         prefix = self._welcome.get("shm_prefix")
         if prefix and config.get("shm_dir"):
-            self._shm_writer = _ShmWriter(config["shm_dir"], prefix)
+            self._shm_writer = ShmWriter(config["shm_dir"], prefix)
 
     # -- reading -------------------------------------------------------------------------
 
