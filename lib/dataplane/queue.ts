@@ -54,8 +54,8 @@ class InputLane {
 /** The waiting events of one node. */
 export class EventQueue {
   #lanes = new Map<string, InputLane>();
+  /** Arrival order; dropped entries stay in it (marked) until compacted. */
   #order: QueueEntry[] = [];
-  #head = 0;
   #live = 0;
 
   /** `inputs`: input id → queue size (at least 1). */
@@ -90,14 +90,17 @@ export class EventQueue {
     }
     this.#order.push(entry);
     this.#live++;
+    // A node that never asks for events must not make the list grow without bound.
+    if (this.#order.length > 1024 && this.#order.length > 4 * this.#live) {
+      this.#order = this.#order.filter((e) => !e.dropped);
+    }
     return dropped;
   }
 
   /** Removes and returns every waiting event, oldest first; delivered messages are counted. */
   takeAll(): QueueEntry[] {
     const out: QueueEntry[] = [];
-    for (let i = this.#head; i < this.#order.length; i++) {
-      const entry = this.#order[i]!;
+    for (const entry of this.#order) {
       if (entry.dropped) continue;
       out.push(entry);
       if (entry.message !== undefined && entry.input !== undefined) {
@@ -109,16 +112,14 @@ export class EventQueue {
       }
     }
     this.#order = [];
-    this.#head = 0;
     this.#live = 0;
     return out;
   }
 
   /** Removes every waiting event without counting it as received (node gone, or purge). */
   clear(): QueueEntry[] {
-    const out = this.#order.slice(this.#head).filter((e) => !e.dropped);
+    const out = this.#order.filter((e) => !e.dropped);
     this.#order = [];
-    this.#head = 0;
     this.#live = 0;
     for (const lane of this.#lanes.values()) {
       lane.entries = [];
@@ -129,13 +130,17 @@ export class EventQueue {
 
   /** Removes waiting events of one frame type (e.g. a stale STOP before a restart). */
   removeType(type: number): void {
-    for (let i = this.#head; i < this.#order.length; i++) {
-      const entry = this.#order[i]!;
+    for (const entry of this.#order) {
       if (entry.type === type && !entry.dropped && entry.message === undefined) {
         entry.dropped = true;
         this.#live--;
       }
     }
+  }
+
+  /** Entries held, dropped ones included (for tests of the compaction). */
+  get held(): number {
+    return this.#order.length;
   }
 
   /** Counters per input. */
