@@ -153,10 +153,21 @@ export class Node implements AsyncIterable<Event> {
     const msg = decodeMessage(message);
     let bytes: Uint8Array;
     if (msg.shm) {
-      if (!this.#shmReader) throw new RangeError("shared-memory message without a shm folder");
-      bytes = this.#shmReader.read(msg.shm.name, msg.shm.length);
-      this.#conn.batch.text(Frame.RELEASE, msg.shm.name);
-      this.#conn.flush();
+      try {
+        if (!this.#shmReader) throw new Error("the node has no shared-memory folder");
+        bytes = this.#shmReader.read(msg.shm.name, msg.shm.length);
+      } catch (err) {
+        // One unreadable payload is reported, not fatal to the connection.
+        return {
+          type: "ERROR",
+          error: `could not read the payload of input '${id}' from shared memory: ${
+            (err as Error).message
+          }`,
+        };
+      } finally {
+        this.#conn.batch.text(Frame.RELEASE, msg.shm.name);
+        this.#conn.flush();
+      }
     } else {
       bytes = msg.payload.slice(); // the read buffer is reused: keep our own copy
     }

@@ -171,10 +171,19 @@ class Node:
         ident, message = p.split_identified(body)
         kind, _flags, ts, params, payload, shm = p.decode_message(message)
         if shm is not None:
-            if self._shm_reader is None:
-                raise ValueError("shared-memory message without a shm folder")
-            payload = self._shm_reader.read(shm[0], shm[1])
-            self._send(p.frame(p.RELEASE, shm[0].encode("utf-8")))
+            try:
+                if self._shm_reader is None:
+                    raise ValueError("the node has no shared-memory folder")
+                payload = self._shm_reader.read(shm[0], shm[1])
+            except (OSError, ValueError) as err:
+                # One unreadable payload is reported, not fatal to the connection.
+                return {
+                    "type": "ERROR",
+                    "error": "could not read the payload of input %r from shared memory: %s"
+                    % (ident, err),
+                }
+            finally:
+                self._send(p.frame(p.RELEASE, shm[0].encode("utf-8")))
         return {
             "type": "INPUT",
             "id": ident,
