@@ -108,6 +108,10 @@ export const settings = {
   cgroup: () => Deno.env.get("DORA_CGROUP")?.trim() || undefined,
   /** `dora build` stops digesting a folder past this many files (`DORA_BUILD_SCAN_LIMIT`). */
   buildScanLimit: () => Math.max(1, Math.floor(envNumber("DORA_BUILD_SCAN_LIMIT", 20000))),
+  /** Payload size (bytes) from which messages go through shared memory, or `off` (`DORA_SHM_THRESHOLD`). */
+  shmThreshold: () => (Deno.env.get("DORA_SHM_THRESHOLD") ?? "").trim().toLowerCase(),
+  /** Parent folder of the private shared-memory folder (`DORA_SHM_DIR`). */
+  shmDir: () => Deno.env.get("DORA_SHM_DIR") || "/dev/shm",
   /** `DORA_DEBUG=1` shows stack traces. */
   debug: () => envBool("DORA_DEBUG") ?? false,
 };

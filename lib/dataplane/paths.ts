@@ -4,6 +4,8 @@
  * /dev/shm, so no other user can connect, inject or read messages.
  */
 
+import { settings } from "../config.ts";
+
 /** sun_path holds 108 bytes including the terminating NUL. */
 export const SUN_PATH_MAX = 107;
 
@@ -68,13 +70,13 @@ export const DEFAULT_SHM_THRESHOLD = 64 * 1024;
  * every payload goes through the socket.
  */
 export async function prepareShm(): Promise<ShmPlace> {
-  const raw = (Deno.env.get("DORA_SHM_THRESHOLD") ?? "").trim().toLowerCase();
+  const raw = settings.shmThreshold();
   if (raw === "off" || raw === "false" || raw === "no") {
     return { dir: null, threshold: DEFAULT_SHM_THRESHOLD };
   }
   const parsed = raw === "" ? NaN : Number(raw);
   const threshold = Number.isFinite(parsed) && parsed >= 1 ? parsed : DEFAULT_SHM_THRESHOLD;
-  const parent = Deno.env.get("DORA_SHM_DIR") || "/dev/shm";
+  const parent = settings.shmDir();
   try {
     const dir = await Deno.makeTempDir({ dir: parent, prefix: "dora-" });
     await Deno.chmod(dir, 0o700);
