@@ -10,6 +10,19 @@ export const FIXTURES = `${ROOT}/tests/fixtures`;
 
 const decoder = new TextDecoder();
 
+/**
+ * Deno itself prints `Download https://registry.npmjs.org/...` on stderr when a fresh machine's
+ * cache lacks an npm package the CLI imports (the compiled binary never does). That is Deno's
+ * noise, not ours: tests look at our output only.
+ */
+// deno-lint-ignore no-control-regex
+const DENO_DOWNLOAD = /^(?:\x1b\[[0-9;]*m)*Download(?:\x1b\[[0-9;]*m)* https?:\/\/\S+\n/gm;
+
+/** Removes Deno's own download lines from a CLI's stderr. */
+export function withoutDenoNoise(stderr: string): string {
+  return stderr.replace(DENO_DOWNLOAD, "");
+}
+
 /** A temporary HOME with its own DORA_HOME; `env` is what every CLI call gets. */
 export interface TestHome {
   dir: string;
@@ -93,7 +106,7 @@ export async function dora(
     code: out.code,
     signal: out.signal,
     stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
+    stderr: withoutDenoNoise(decoder.decode(out.stderr)),
   };
 }
 
@@ -133,9 +146,15 @@ export function spawnDora(
       drain(child.stdout, (s) => out += s),
       drain(child.stderr, (s) => err += s),
     ]);
-    return { code: status.code, signal: status.signal, stdout: out, stderr: err };
+    return { code: status.code, signal: status.signal, stdout: out, stderr: withoutDenoNoise(err) };
   })();
-  return { child, pid: child.pid, stdout: () => out, stderr: () => err, finished };
+  return {
+    child,
+    pid: child.pid,
+    stdout: () => out,
+    stderr: () => withoutDenoNoise(err),
+    finished,
+  };
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws). */
