@@ -3,6 +3,7 @@
  * runtime that records every line and stop event.
  */
 import type { Dataflow, NodeSpec } from "../lib/descriptor/types.ts";
+import { testNode } from "../lib/descriptor/testing.ts";
 import type { LogStream } from "../lib/logs/format.ts";
 import { DataflowRuntime, type RuntimeOptions, type StopEvent } from "../lib/runtime/mod.ts";
 import { FIXTURES } from "./helpers.ts";
@@ -15,19 +16,13 @@ export function nodeSpec(
   extra: Partial<NodeSpec> = {},
 ): NodeSpec {
   const path = program.startsWith("/") ? program : `${FIXTURES}/${program}`;
-  return {
-    id,
+  return testNode(id, {
     path: program,
     kind: path.endsWith(".py") ? "python" : "executable",
     program: path,
     args,
-    env: {},
-    build: [],
-    inputs: {},
-    outputs: [],
-    position: { line: 1, col: 1 },
     ...extra,
-  };
+  });
 }
 
 /** A dataflow of `nodes` whose folder is the fixtures folder. */

@@ -1,21 +1,11 @@
 /** Build-input digests over a real temp folder. */
 import assert from "node:assert/strict";
 import type { Dataflow, NodeSpec } from "../descriptor/types.ts";
+import { testNode } from "../descriptor/testing.ts";
 import { inputsDigest, ScanCache } from "./inputs.ts";
 
 function node(build: string[], env: Record<string, string> = {}): NodeSpec {
-  return {
-    id: "n",
-    path: "shell",
-    kind: "shell",
-    program: "",
-    args: [],
-    env,
-    build,
-    inputs: {},
-    outputs: [],
-    position: { line: 1, col: 1 },
-  };
+  return testNode("n", { path: "shell", kind: "shell", program: "", env, build });
 }
 
 async function project(): Promise<{ root: string; dataflow: Dataflow; cleanup(): Promise<void> }> {

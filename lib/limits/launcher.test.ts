@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
 import type { NodeSpec } from "../descriptor/types.ts";
+import { testNode } from "../descriptor/testing.ts";
 import { nodeLimits, oomNote } from "./launcher.ts";
 
 function node(limits?: NodeSpec["limits"]): NodeSpec {
-  return {
-    id: "n",
-    path: "n",
-    kind: "executable",
-    program: "/bin/true",
-    args: [],
-    env: {},
-    build: [],
-    inputs: {},
-    outputs: [],
-    position: { line: 1, col: 1 },
-    ...(limits ? { limits } : {}),
-  };
+  return testNode("n", { path: "n", ...(limits ? { limits } : {}) });
 }
 
 Deno.test("nodeLimits: the node's own limits win, the dataflow's fill the gaps", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { NodeSpec } from "../descriptor/types.ts";
+import { testNode } from "../descriptor/testing.ts";
 import {
   nodeArgv,
   nodeEnv,
@@ -31,18 +32,7 @@ const probe: Probe = {
 const PATH = "/usr/local/bin:/usr/bin:/bin";
 
 function spec(kind: NodeSpec["kind"], program: string, args: string[] = []): NodeSpec {
-  return {
-    id: "n",
-    path: program,
-    kind,
-    program,
-    args,
-    env: {},
-    build: [],
-    inputs: {},
-    outputs: [],
-    position: { line: 1, col: 1 },
-  };
+  return testNode("n", { path: program, kind, program, args });
 }
 
 Deno.test("each kind becomes the right argv", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Dataflow, NodeSpec } from "../descriptor/types.ts";
+import { testNode } from "../descriptor/testing.ts";
 import { changedNodes, graphChange, nodesForFile, ownFiles, planReload } from "./reload_plan.ts";
 
 const DIR = "/proj";
@@ -12,21 +13,14 @@ function node(id: string, program: string, extra: Partial<NodeSpec> = {}): NodeS
     : program === ""
     ? "dynamic"
     : "executable";
-  return {
-    id,
+  return testNode(id, {
     path: program,
     kind,
     program: program === "" || !program.includes("/") || program.startsWith("/")
       ? program
       : `${DIR}/${program}`,
-    args: [],
-    env: {},
-    build: [],
-    inputs: {},
-    outputs: [],
-    position: { line: 1, col: 1 },
     ...extra,
-  };
+  });
 }
 
 function flow(...nodes: NodeSpec[]): Dataflow {
