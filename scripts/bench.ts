@@ -1,8 +1,9 @@
 /**
  * `deno task bench`: data-plane latency (p50/p99, half a round trip) and throughput for
  * payloads of 8 B to 4 MiB, TypeScript→TypeScript and Python→Python through the daemon's
- * broker, next to a baseline measured in the same run: one raw Unix-socket hop between two
- * Deno processes. Prints a markdown table.
+ * broker, next to baselines measured in the same run: one raw Unix-socket hop between two
+ * Deno processes, and the same through a do-nothing Deno relay (the floor for a Deno daemon in
+ * the middle). Prints markdown tables.
  *
  * It runs the nodes of examples/benchmark/ on the real data plane (createDataPlane + real
  * processes), in a temporary DORA_HOME. `--quick` runs fewer iterations.
@@ -76,33 +77,65 @@ async function planeThroughput(lang: "ts" | "py", size: number): Promise<number>
   return results.find((r) => "rate" in r)?.rate ?? 0;
 }
 
-/** Runs the raw-socket server and a client once; returns the client's or server's record. */
-async function baseline(mode: "latency" | "throughput", size: number, n: number) {
-  const dir = await Deno.makeTempDir({ prefix: "dora-bench-" });
-  const socket = `${dir}/s.sock`;
-  const script = `${ROOT}/scripts/bench_baseline.ts`;
-  const server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, "serve", socket],
+/** Waits (bounded) until a process has created its socket. */
+async function socketReady(path: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    try {
+      await Deno.stat(path);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error(`${path} did not appear`);
+}
+
+function spawnBaseline(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}/scripts/bench_baseline.ts`, ...args],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
+}
+
+/**
+ * Runs the raw-socket server and a client once; returns the client's or server's record. With
+ * `relayed`, a do-nothing relay process sits between them (two hops each way, like the daemon).
+ */
+async function baseline(
+  mode: "latency" | "throughput",
+  size: number,
+  n: number,
+  relayed = false,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "dora-bench-" });
+  const socket = `${dir}/s.sock`;
+  const server = spawnBaseline(["serve", socket]);
   const serverOut = (async () => {
     let text = "";
     const decoder = new TextDecoder();
     for await (const chunk of server.stdout) text += decoder.decode(chunk, { stream: true });
     return text;
   })();
+  let relay: Deno.ChildProcess | undefined;
   try {
-    for (let i = 0; i < 200; i++) {
-      try {
-        await Deno.stat(socket);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 25));
-      }
+    await socketReady(socket);
+    let target = socket;
+    if (relayed) {
+      target = `${dir}/r.sock`;
+      relay = spawnBaseline(["relay", target, socket]);
+      await socketReady(target);
     }
     const client = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script, mode, socket, String(size), String(n)],
+      args: [
+        "run",
+        "-A",
+        `${ROOT}/scripts/bench_baseline.ts`,
+        mode,
+        target,
+        String(size),
+        String(n),
+      ],
       stdout: "piped",
       stderr: "inherit",
     }).output();
@@ -111,12 +144,16 @@ async function baseline(mode: "latency" | "throughput", size: number, n: number)
     const text = mode === "latency" ? clientText : await serverOut;
     return records(text)[0]!;
   } finally {
-    try {
-      server.kill("SIGKILL");
-    } catch {
-      // exited already
+    for (const child of [server, relay]) {
+      if (!child) continue;
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // exited already
+      }
+      await child.status;
+      if (child !== server) await child.stdout.cancel().catch(() => {});
     }
-    await server.status;
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -136,12 +173,17 @@ const started = performance.now();
 const log = (text: string) =>
   console.error(`[${((performance.now() - started) / 1000).toFixed(0)}s] ${text}`);
 
-log("baseline: raw Unix-socket hop between two Deno processes");
-const base = new Map<number, { lat: Latency; rate: number }>();
+log("baseline: raw Unix-socket hop between two Deno processes, direct and through a relay");
+const base = new Map<number, { lat: Latency; relay: Latency; rate: number }>();
 for (const size of SIZES) {
   const lat = await baseline("latency", size, itersFor(size));
+  const relayed = await baseline("latency", size, itersFor(size), true);
   const thr = await baseline("throughput", size, countFor(size));
-  base.set(size, { lat: { p50: lat.p50!, p99: lat.p99! }, rate: thr.rate! });
+  base.set(size, {
+    lat: { p50: lat.p50!, p99: lat.p99! },
+    relay: { p50: relayed.p50!, p99: relayed.p99! },
+    rate: thr.rate!,
+  });
 }
 const lat = new Map<string, Map<number, Latency>>();
 const thr = new Map<string, Map<number, number>>();
@@ -163,16 +205,18 @@ console.log(
 );
 console.log("Latency: half a round trip ping → daemon → pong → daemon → ping, in µs.\n");
 console.log(
-  "| payload | TS→TS p50 | TS→TS p99 | Py→Py p50 | Py→Py p99 | raw hop p50 | raw hop p99 |",
+  "| payload | TS→TS p50 | TS→TS p99 | Py→Py p50 | Py→Py p99 | raw hop p50 | raw hop p99 " +
+    "| raw relay p50 | raw relay p99 |",
 );
-console.log("|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|");
 for (const size of SIZES) {
   const t = lat.get("ts")!.get(size);
   const p = lat.get("py")!.get(size);
   const b = base.get(size)!.lat;
+  const r = base.get(size)!.relay;
   console.log(
     `| ${human(size)} | ${us(t?.p50)} | ${us(t?.p99)} | ${us(p?.p50)} | ${us(p?.p99)} | ` +
-      `${us(b.p50)} | ${us(b.p99)} |`,
+      `${us(b.p50)} | ${us(b.p99)} | ${us(r.p50)} | ${us(r.p99)} |`,
   );
 }
 console.log("\nThroughput: messages per second received, sender sending as fast as it can.\n");

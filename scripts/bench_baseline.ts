@@ -1,8 +1,11 @@
 /**
  * The benchmark's baseline: one raw Unix-socket hop between two Deno processes, with the same
- * length-prefixed framing and payload sizes as the data plane, but no daemon in between.
+ * length-prefixed framing and payload sizes as the data plane, but no daemon in between. The
+ * relay mode puts a do-nothing Deno process in the middle (bytes in, same bytes out), which is
+ * the floor for any design that routes messages through a Deno daemon: two hops each way.
  *
  *   deno run -A scripts/bench_baseline.ts serve <socket>
+ *   deno run -A scripts/bench_baseline.ts relay <socket> <upstream socket>
  *   deno run -A scripts/bench_baseline.ts latency <socket> <size> <iterations>
  *   deno run -A scripts/bench_baseline.ts throughput <socket> <size> <count>
  *
@@ -62,6 +65,25 @@ async function serve(path: string): Promise<void> {
   }
 }
 
+/** Accepts one client, connects it to `upstream`, and copies bytes both ways until either ends. */
+async function relay(path: string, upstream: string): Promise<void> {
+  const listener = Deno.listen({ transport: "unix", path });
+  const client = await listener.accept();
+  listener.close();
+  const server = await Deno.connect({ transport: "unix", path: upstream });
+  const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+    const buf = new Uint8Array(256 * 1024);
+    for (;;) {
+      const n = await from.read(buf).catch(() => null);
+      if (n === null) return;
+      await writeFull(to, buf.subarray(0, n));
+    }
+  };
+  await Promise.race([pump(client, server), pump(server, client)]);
+  client.close();
+  server.close();
+}
+
 async function latency(path: string, size: number, n: number): Promise<void> {
   const conn = await Deno.connect({ transport: "unix", path });
   await writeFull(conn, new Uint8Array([1]));
@@ -91,9 +113,10 @@ async function throughput(path: string, size: number, count: number): Promise<vo
 
 const [mode, path, a, b] = Deno.args;
 if (mode === "serve") await serve(path!);
+else if (mode === "relay") await relay(path!, a!);
 else if (mode === "latency") await latency(path!, Number(a), Number(b));
 else if (mode === "throughput") await throughput(path!, Number(a), Number(b));
 else {
-  console.error("usage: bench_baseline.ts serve|latency|throughput <socket> [size] [n]");
+  console.error("usage: bench_baseline.ts serve|relay|latency|throughput <socket> [size] [n]");
   Deno.exit(2);
 }
