@@ -41,7 +41,8 @@ async function dataflow(
   const file = `${ROOT}/examples/benchmark/${
     lang === "ts" ? "dataflow.yml" : "dataflow_python.yml"
   }`;
-  const run = await startRunFile(file, { env });
+  // Payload files in tmpfs, as in real use (tests put them in their temp HOME instead).
+  const run = await startRunFile(file, { env: { DORA_SHM_DIR: "/dev/shm", ...env } });
   try {
     const statuses = await run.waitAll(300_000);
     for (const [id, status] of statuses) {

@@ -64,6 +64,9 @@ export async function makeHome(extraEnv: Record<string, string> = {}): Promise<T
     NO_COLOR: "1",
     RUST_BACKTRACE: "0",
     DORA_STOP_TIMEOUT: "5",
+    // Shared-memory folders inside the temp HOME: removed with it, even those of a daemon a
+    // test killed on purpose.
+    DORA_SHM_DIR: dir,
     ...extraEnv,
   };
   return {
