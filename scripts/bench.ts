@@ -9,6 +9,7 @@
  * processes), in a temporary DORA_HOME. `--quick` runs fewer iterations.
  */
 import { startRunFile } from "../tests/fixtures/dataplane/harness.ts";
+import { pollUntil } from "../tests/helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const SIZES = [8, 4096, 65536, 1 << 20, 4 << 20];
@@ -79,24 +80,15 @@ async function planeThroughput(lang: "ts" | "py", size: number): Promise<number>
 }
 
 /** Waits (bounded) until a process has created its socket. */
-async function socketReady(path: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    try {
-      await Deno.stat(path);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  throw new Error(`${path} did not appear`);
-}
+const socketReady = (path: string) =>
+  pollUntil(`${path} to appear`, () => Deno.stat(path).then(() => true), 10_000, 25);
 
-function spawnBaseline(args: string[]): Deno.ChildProcess {
+function baselineCommand(args: string[], stdout: "piped" | "null" = "piped"): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}/scripts/bench_baseline.ts`, ...args],
-    stdout: "piped",
+    stdout,
     stderr: "inherit",
-  }).spawn();
+  });
 }
 
 /**
@@ -111,7 +103,7 @@ async function baseline(
 ) {
   const dir = await Deno.makeTempDir({ prefix: "dora-bench-" });
   const socket = `${dir}/s.sock`;
-  const server = spawnBaseline(["serve", socket]);
+  const server = baselineCommand(["serve", socket]).spawn();
   const serverOut = (async () => {
     let text = "";
     const decoder = new TextDecoder();
@@ -124,22 +116,10 @@ async function baseline(
     let target = socket;
     if (relayed) {
       target = `${dir}/r.sock`;
-      relay = spawnBaseline(["relay", target, socket]);
+      relay = baselineCommand(["relay", target, socket], "null").spawn();
       await socketReady(target);
     }
-    const client = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `${ROOT}/scripts/bench_baseline.ts`,
-        mode,
-        target,
-        String(size),
-        String(n),
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
+    const client = await baselineCommand([mode, target, String(size), String(n)]).output();
     const clientText = new TextDecoder().decode(client.stdout);
     await server.status;
     const text = mode === "latency" ? clientText : await serverOut;
@@ -153,7 +133,6 @@ async function baseline(
         // exited already
       }
       await child.status;
-      if (child !== server) await child.stdout.cancel().catch(() => {});
     }
     await Deno.remove(dir, { recursive: true });
   }
