@@ -59,6 +59,14 @@ program.command("build")
   .option("--force", "rebuild even when nothing changed")
   .action((file, opts) => exec(async () => (await import("./lib/cli/build.ts")).build(file, opts)));
 
+program.command("graph")
+  .description("draw a dataflow: a self-contained HTML page, or Mermaid text")
+  .argument("<file>", "dataflow YAML")
+  .option("--mermaid", "print Mermaid flowchart text")
+  .option("--html <file>", "write the HTML page here (- for stdout; default: next to the YAML)")
+  .option("--open", "open the HTML page in the browser")
+  .action((file, opts) => exec(async () => (await import("./lib/cli/graph.ts")).graph(file, opts)));
+
 program.command("up")
   .description("start the daemon in the background")
   .addOption(portOption())
