@@ -112,6 +112,10 @@ export const settings = {
   shmThreshold: () => (Deno.env.get("DORA_SHM_THRESHOLD") ?? "").trim().toLowerCase(),
   /** Parent folder of the private shared-memory folder (`DORA_SHM_DIR`). */
   shmDir: () => Deno.env.get("DORA_SHM_DIR") || "/dev/shm",
+  /** How long a link printed by `dora dashboard` can be used, ms (`DORA_DASHBOARD_LINK_TTL`, seconds). */
+  dashboardLinkTtlMs: () => envNumber("DORA_DASHBOARD_LINK_TTL", 300) * 1000,
+  /** How often an open dashboard page gets fresh data, ms (`DORA_DASHBOARD_INTERVAL_MS`). */
+  dashboardIntervalMs: () => Math.max(100, envNumber("DORA_DASHBOARD_INTERVAL_MS", 1000)),
   /** `DORA_DEBUG=1` shows stack traces. */
   debug: () => envBool("DORA_DEBUG") ?? false,
 };

@@ -8,7 +8,7 @@ import { ensureToken } from "../api/token.ts";
 import { portInUse, refuseSecondDaemon } from "../client/launch.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { createLogger } from "../daemon/logger.ts";
-import { serve } from "../daemon/server.ts";
+import { type Handler, serve } from "../daemon/server.ts";
 import { writeJsonAtomic } from "../daemon/state_file.ts";
 import { supervisorFactory } from "../daemon/bind.ts";
 
@@ -26,9 +26,22 @@ export async function daemon(opts: { port?: number; logFile?: string }): Promise
     startedAt: new Date().toISOString(),
   });
 
+  // The dashboard (page and its control-API part) is loaded on its first request only.
+  let dashboard: Promise<import("../dashboard/mod.ts").Dashboard> | undefined;
+  const loadDashboard = () =>
+    dashboard ??= import("../dashboard/mod.ts").then((m) => m.createDashboard(core, log));
+  const handler: Handler = async (req) =>
+    req.path[0] === "v1" && req.path[1] === "dashboard"
+      ? await (await loadDashboard()).api(req)
+      : await core.handler(req);
+  const mounts = [{
+    prefix: "/dashboard",
+    handle: async (request: Request) => await (await loadDashboard()).handle(request),
+  }];
+
   let server: Deno.HttpServer;
   try {
-    server = serve({ port, token, log, handler: core.handler });
+    server = serve({ port, token, log, handler, mounts });
   } catch (err) {
     if (err instanceof Deno.errors.AddrInUse) {
       log.error(`Port ${port} already in use`);

@@ -18,11 +18,15 @@ import {
   type DataPlane,
   HotReload,
   type NodeSnapshot,
+  type RestartWhy,
   type RuntimeOptions,
 } from "../runtime/mod.ts";
 import type { Logger } from "./logger.ts";
 import type { DataflowRecord } from "./registry.ts";
 import type { StopProgress, Supervised, SupervisorFactory } from "./supervised.ts";
+
+/** A restart the user asked for (API, dashboard): the log says so and `restarts` counts it. */
+const ASKED: RestartWhy = { reason: "user request", counted: true };
 
 /** A stored node snapshot in the API's shape (metrics left null). */
 export function toNodeInfo(node: NodeSnapshot, limits?: Record<string, string>): NodeInfo {
@@ -87,6 +91,13 @@ function wrap(
     },
     snapshot: () => runtime.snapshot(),
     groups: () => runtime.groups(),
+    restartNode: async (id, opts) => {
+      const spec = runtime.dataflow.nodes.find((n) => n.id === id);
+      if (!spec) return "unknown";
+      const skipped = await runtime.restartNodes([spec], { graceMs: opts.graceMs, why: ASKED });
+      return skipped.length > 0 ? "ended" : "restarted";
+    },
+    stopNode: (id, opts) => runtime.stopNode(id, opts),
   };
 }
 

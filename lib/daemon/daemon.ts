@@ -6,6 +6,7 @@ import { logsRoot, settings } from "../config.ts";
 import { errorMessage } from "../errors.ts";
 import type {
   DataflowInfo,
+  NodeInfo,
   StartRequest,
   StartResponse,
   StopRequest,
@@ -272,6 +273,66 @@ export class Daemon {
     emit({ type: "stopped", uuid: record.uuid, name: record.name, status: record.status });
   }
 
+  /** The running dataflow's supervision and the node `nodeId` of it, or the API error why not. */
+  private nodeOf(record: DataflowRecord, nodeId: string): Supervised {
+    const supervised = this.running.get(record.uuid);
+    if (!supervised || record.status !== "Running") {
+      throw new ApiError(409, "not_running", `Dataflow ${record.name} is not running`, [
+        `Its status is ${record.status}.`,
+      ]);
+    }
+    const ids = record.request.dataflow.nodes.map((n) => n.id);
+    if (!ids.includes(nodeId)) {
+      throw new ApiError(404, "not_found", `Dataflow ${record.name} has no node '${nodeId}'`, [
+        `Its nodes: ${ids.join(", ")}`,
+      ]);
+    }
+    return supervised;
+  }
+
+  private async nodeInfo(record: DataflowRecord, nodeId: string): Promise<NodeInfo> {
+    await this.refreshMetrics();
+    return this.describe(record).nodes.find((n) => n.id === nodeId)!;
+  }
+
+  /** Restarts one node of a running dataflow (see docs/api.md); answers its state after. */
+  async restartNode(record: DataflowRecord, nodeId: string, req: StopRequest): Promise<NodeInfo> {
+    const supervised = this.nodeOf(record, nodeId);
+    this.log.info(`restarting node ${record.name}/${nodeId} (asked for)`);
+    const result = await supervised.restartNode(nodeId, {
+      graceMs: req.grace_ms ?? settings.stopTimeoutMs(),
+    });
+    if (result === "ended") {
+      throw new ApiError(409, "node_ended", `Node '${nodeId}' has already ended`, [
+        "Its consumers were told its outputs closed, so it cannot rejoin this run.",
+        `Restart the whole dataflow instead (POST /v1/dataflows/${record.uuid}/restart).`,
+      ]);
+    }
+    return await this.nodeInfo(record, nodeId);
+  }
+
+  /** Stops one node of a running dataflow; the others run on. Answers its state after. */
+  async stopNode(record: DataflowRecord, nodeId: string, req: StopRequest): Promise<NodeInfo> {
+    const supervised = this.nodeOf(record, nodeId);
+    this.log.info(`stopping node ${record.name}/${nodeId} (asked for)`);
+    await supervised.stopNode(nodeId, {
+      graceMs: req.grace_ms ?? settings.stopTimeoutMs(),
+      force: req.force ?? false,
+    });
+    return await this.nodeInfo(record, nodeId);
+  }
+
+  /**
+   * Stops a dataflow (if it runs) and starts it again from its stored request, with its name:
+   * a new run with a new UUID, as dora's `restart` does.
+   */
+  async restart(record: DataflowRecord, req: StopRequest): Promise<StartResponse> {
+    if (this.shutdown) throw new ApiError(503, "shutting_down", "The daemon is shutting down");
+    if (ACTIVE.has(record.status)) await this.stop(record, req, () => {});
+    this.log.info(`restarting dataflow ${record.name} (${record.uuid})`);
+    return await this.start({ ...record.request, name: record.name });
+  }
+
   /**
    * Stops every running dataflow (in parallel) and marks the daemon as going down; the host
    * process exits once the returned promise resolves. A second call joins the first.
@@ -317,6 +378,18 @@ export class Daemon {
       if (action === "stop" && method === "POST") {
         const req = await body() as StopRequest;
         return { stream: (emit) => this.stop(record, req, emit) };
+      }
+      if (action === "restart" && method === "POST" && path.length === 4) {
+        return { json: await this.restart(record, await body() as StopRequest) };
+      }
+      const [, , , , nodeId, nodeAction] = path;
+      if (action === "nodes" && nodeId !== undefined && path.length === 6 && method === "POST") {
+        if (nodeAction === "restart") {
+          return { json: await this.restartNode(record, nodeId, await body() as StopRequest) };
+        }
+        if (nodeAction === "stop") {
+          return { json: await this.stopNode(record, nodeId, await body() as StopRequest) };
+        }
       }
     }
     if (resource === "destroy" && method === "POST") {

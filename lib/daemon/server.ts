@@ -21,6 +21,15 @@ export type Handler = (req: {
   body: () => Promise<unknown>;
 }) => Promise<Reply>;
 
+/**
+ * A web endpoint served on the daemon's port beside the control API (the dashboard): it gets
+ * every request whose path is `prefix` or below it, and does its own authentication.
+ */
+export interface Mount {
+  prefix: string;
+  handle(request: Request): Promise<Response>;
+}
+
 /** An error with an HTTP status, sent to the client as an `ErrorBody`. */
 export class ApiError extends Error {
   constructor(
@@ -49,12 +58,21 @@ function errorResponse(status: number, body: ErrorBody): Response {
   return jsonResponse(body, status);
 }
 
+/** The answer to a request without the token: no version, no data (docs/api.md). */
+function unauthorized(): Response {
+  return new Response(JSON.stringify({ error: "unauthorized", message: "Unauthorized" }), {
+    status: 401,
+    headers: { "x-dora-service": "dora-daemon", "content-type": "application/json" },
+  });
+}
+
 /** Starts listening; throws `AddrInUse` when the port is taken. */
 export function serve(opts: {
   port: number;
   token: string;
   log: Logger;
   handler: Handler;
+  mounts?: Mount[];
 }): Deno.HttpServer {
   const warnedVersions = new Set<string>();
   return Deno.serve({
@@ -66,11 +84,14 @@ export function serve(opts: {
       return errorResponse(500, { error: "internal", message: "The daemon hit an internal error" });
     },
   }, async (request) => {
+    const pathname = new URL(request.url).pathname;
+    const mount = opts.mounts?.find((m) =>
+      pathname === m.prefix || pathname.startsWith(`${m.prefix}/`)
+    );
+    if (mount) return await mount.handle(request);
     const auth = request.headers.get("authorization") ?? "";
     const given = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
-    if (!given || !tokensEqual(given, opts.token)) {
-      return errorResponse(401, { error: "unauthorized", message: "Unauthorized" });
-    }
+    if (!given || !tokensEqual(given, opts.token)) return unauthorized();
     const clientVersion = request.headers.get(VERSION_HEADER);
     if (clientVersion && clientVersion !== VERSION && !warnedVersions.has(clientVersion)) {
       warnedVersions.add(clientVersion);

@@ -26,6 +26,13 @@ export interface Supervised {
   snapshot(): unknown;
   /** Process group id of each running node, for CPU/memory sampling. */
   groups(): Map<string, number>;
+  /**
+   * Restarts one node in place (a user's restart: logged and counted); resolves once it runs
+   * again. `ended`: the node has already ended and cannot be taken back without the dataflow.
+   */
+  restartNode(id: string, opts: { graceMs: number }): Promise<"restarted" | "ended" | "unknown">;
+  /** Stops one node, the rest running on; false for an unknown id. */
+  stopNode(id: string, opts: { graceMs: number; force: boolean }): Promise<boolean>;
 }
 
 /** Starts and re-adopts dataflows. */

@@ -379,6 +379,15 @@ export class Broker {
     return reached;
   }
 
+  /** STOP to one node (restarted or stopped alone); whether it is connected to see it. */
+  stopNode(nodeId: string): boolean {
+    const node = this.nodes.get(nodeId);
+    if (!node?.conn || node.finished) return false;
+    // Not yet welcomed (barrier pending): the STOP waits in its queue for the WELCOME.
+    this.#queueStop(node);
+    return true;
+  }
+
   /** Per node, per input counters. */
   stats(): Record<string, Record<string, InputCounters>> {
     const out: Record<string, Record<string, InputCounters>> = {};

@@ -197,6 +197,9 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
     stopAll() {
       return broker.stopAll();
     },
+    stopNode(nodeId) {
+      return broker.stopNode(nodeId);
+    },
     stdoutLine(nodeId, line) {
       const output = broker.nodes.get(nodeId)?.spec.sendStdoutAs;
       if (!output) return;

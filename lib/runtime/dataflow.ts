@@ -12,7 +12,7 @@
  */
 import { runDir, settings } from "../config.ts";
 import type { Dataflow, NodeSpec } from "../descriptor/types.ts";
-import { NodeRunner } from "./node.ts";
+import { HOT_RELOAD, NodeRunner, type RestartWhy } from "./node.ts";
 import type { DataPlane } from "./plane.ts";
 import type {
   DataflowResult,
@@ -156,9 +156,13 @@ export class DataflowRuntime {
    * policies are not asked and `restarts` does not count it; the data plane keeps the nodes'
    * consumers waiting. Resolves once every node runs again (or a stop won). Returns the ids it
    * could not restart: unknown ones and nodes that have already ended (the data plane cannot
-   * take those back; `replace` can).
+   * take those back; `replace` can). `why` (default: a hot reload) is what the log says and
+   * whether `restarts` counts it (a user's restart does).
    */
-  async restartNodes(specs: NodeSpec[], opts: { graceMs?: number } = {}): Promise<string[]> {
+  async restartNodes(
+    specs: NodeSpec[],
+    opts: { graceMs?: number; why?: RestartWhy } = {},
+  ): Promise<string[]> {
     if (this.#stopRequested || this.#result) return [];
     const graceMs = opts.graceMs ?? settings.stopTimeoutMs();
     const skipped: string[] = [];
@@ -168,7 +172,7 @@ export class DataflowRuntime {
       const runner = this.#runners.find((r) => r.id === spec.id);
       const wasAlive = runner?.alive ?? false;
       const generation = runner?.generation;
-      const wait = runner?.reload(spec);
+      const wait = runner?.reload(spec, opts.why ?? HOT_RELOAD);
       if (!runner || !wait) {
         skipped.push(spec.id);
         continue;
@@ -197,6 +201,40 @@ export class DataflowRuntime {
       for (const timer of timers) clearTimeout(timer);
     }
     return skipped;
+  }
+
+  /**
+   * Stops one node while the rest of the dataflow runs on (a user's `node stop`): STOP where
+   * the data plane can send it to that node, else SIGTERM; SIGTERM at half `graceMs`, SIGKILL at
+   * its end (at once with `force`). The node ends `Stopped`; its consumers get INPUT_CLOSED.
+   * Resolves once its processes are gone. Returns false for an unknown id.
+   */
+  async stopNode(id: string, opts: StopOptions = {}): Promise<boolean> {
+    const runner = this.#runners.find((r) => r.id === id);
+    if (!runner) return false;
+    if (runner.finished || (!runner.alive && !runner.restartPending)) return true;
+    const graceMs = opts.graceMs ?? settings.stopTimeoutMs();
+    runner.stopping = true;
+    runner.status = "Stopping";
+    runner.cancelRestart();
+    this.opts.onChange?.();
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    if (opts.force) {
+      runner.kill("(forced stop)");
+    } else if (runner.alive) {
+      const gotStop = this.#plane?.stopNode?.(id) ?? false;
+      if (!gotStop) runner.signal("SIGTERM");
+      else timers.push(setTimeout(() => runner.signal("SIGTERM"), graceMs / 2));
+      timers.push(setTimeout(() => {
+        if (runner.alive) runner.kill(`after not responding for ${formatSeconds(graceMs)}`);
+      }, graceMs));
+    }
+    try {
+      await runner.done;
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+    }
+    return true;
   }
 
   /**

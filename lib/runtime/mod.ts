@@ -5,6 +5,7 @@
  */
 export { DataflowRuntime } from "./dataflow.ts";
 export { HotReload, type HotReloadOptions, RELOAD_LOG_NODE } from "./hot_reload.ts";
+export { HOT_RELOAD, type RestartWhy } from "./node.ts";
 export { planReload, type ReloadPlan } from "./reload_plan.ts";
 export { GroupSampler, type GroupUsage, sampleGroups } from "./metrics.ts";
 export { policyRestartHook } from "./restart_hook.ts";

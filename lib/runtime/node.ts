@@ -36,6 +36,15 @@ export interface NodeContext extends
   baseEnv: Record<string, string>;
 }
 
+/** Why a node is restarted in place: the log says `reason`; `counted` adds one to `restarts`. */
+export interface RestartWhy {
+  reason: string;
+  counted: boolean;
+}
+
+/** A hot reload's restart: not counted (the node did not fail, its files changed). */
+export const HOT_RELOAD: RestartWhy = { reason: "hot reload", counted: false };
+
 /** Supervises one node. */
 export class NodeRunner {
   status: NodeStatus = "Pending";
@@ -64,6 +73,8 @@ export class NodeRunner {
   #spec: NodeSpec;
   /** A hot reload asked for a new run with this spec once the current one has ended. */
   #reloadSpec: NodeSpec | undefined;
+  /** Why the pending reload restarts the node (for the log) and whether `restarts` counts it. */
+  #reloadWhy: RestartWhy = HOT_RELOAD;
   #reloadWaiters: (() => void)[] = [];
   #generation = 0;
 
@@ -257,9 +268,10 @@ export class NodeRunner {
    * restart hook is not asked and `restarts` does not count it; the data plane keeps the node's
    * consumers waiting. A pending policy restart happens now, with `spec`. Resolves once the new
    * run is spawned, or the node reached a final state (a stop won). Returns undefined, and
-   * changes nothing, for a node that has already reached a final state.
+   * changes nothing, for a node that has already reached a final state. `why` names the cause
+   * in the log (a user's restart says so and counts in `restarts`).
    */
-  reload(spec: NodeSpec): Promise<void> | undefined {
+  reload(spec: NodeSpec, why: RestartWhy = HOT_RELOAD): Promise<void> | undefined {
     if (this.finished) return undefined;
     if (this.stopping) return Promise.resolve();
     const wait = new Promise<void>((resolve) => this.#reloadWaiters.push(resolve));
@@ -267,11 +279,12 @@ export class NodeRunner {
       clearTimeout(this.#restartTimer);
       this.#restartTimer = undefined;
       this.#spec = spec;
-      this.#dora("restarting now for hot reload");
-      this.#scheduleRestart(0, false);
+      this.#dora(`restarting now for ${why.reason}`);
+      this.#scheduleRestart(0, why.counted);
     } else if (this.#alive) {
       this.#reloadSpec = spec;
-      this.#dora("restarting for hot reload");
+      this.#reloadWhy = why;
+      this.#dora(`restarting for ${why.reason}`);
     } else {
       // Never started (Pending): the next spawn uses the new spec.
       this.#spec = spec;
@@ -390,7 +403,7 @@ export class NodeRunner {
     }
   }
 
-  /** `counted`: a restart-policy restart (a hot reload's is not). */
+  /** `counted`: a restart-policy or user's restart (a hot reload's is not). */
   #scheduleRestart(delayMs: number, counted = true): void {
     this.status = "Restarting";
     this.nextRestartAt = new Date(Date.now() + delayMs).toISOString();
@@ -439,10 +452,12 @@ export class NodeRunner {
     // A reload asked for while the group emptied still restarts when the plane was told so.
     const reloadSpec = this.stopping ? undefined : this.#reloadSpec;
     if (reloadSpec && (reloading || restartInMs !== undefined)) {
+      const why = this.#reloadWhy;
       this.#reloadSpec = undefined;
-      this.#dora(`stopped for hot reload: ${exitText(exit, this)}`);
+      this.#reloadWhy = HOT_RELOAD;
+      this.#dora(`stopped for ${why.reason}: ${exitText(exit, this)}`);
       this.#spec = reloadSpec;
-      this.#scheduleRestart(0, false);
+      this.#scheduleRestart(0, why.counted);
       return;
     }
     const execError = exit.code === 126 || exit.code === 127
