@@ -134,6 +134,12 @@ program.command("stop")
     exec(async () => (await import("./lib/cli/stop.ts")).stop(dataflow, opts))
   );
 
+program.command("dashboard")
+  .description("print a one-time link to the daemon's web dashboard")
+  .option("--open", "open the dashboard in the browser")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/dashboard.ts")).dashboard(opts)));
+
 program.command("destroy")
   .description("stop every dataflow, then the daemon")
   .addOption(portOption())

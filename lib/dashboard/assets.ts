@@ -8,6 +8,7 @@ import { GRAPH_CSS } from "../graph/svg.ts";
 import index from "./page/index.html" with { type: "text" };
 import app from "./page/app.js" with { type: "text" };
 import view from "./page/view.js" with { type: "text" };
+import format from "./page/format.js" with { type: "text" };
 import style from "./page/style.css" with { type: "text" };
 
 /** A served file. */
@@ -26,6 +27,7 @@ export const PAGE: Asset = { type: "text/html; charset=utf-8", body: index };
 export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["app.js", { type: JS, body: app }],
   ["view.js", { type: JS, body: view }],
+  ["format.js", { type: JS, body: format }],
   ["style.css", { type: CSS, body: style }],
   ["graph.css", { type: CSS, body: GRAPH_CSS }],
   ["uplot.js", { type: JS, body: uplotScript }],

@@ -15,8 +15,10 @@ export const SESSION_MS = 12 * 60 * 60 * 1000;
 const MAX_ENTRIES = 64;
 
 function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
-    b.toString(16).padStart(2, "0")).join("");
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(bytes)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
 }
 
 /** Finds `secret` among the keys of `map` in constant time per comparison. */

@@ -7,7 +7,7 @@
  * itself (same Origin and the `x-dora-dashboard` header, which no other site can send).
  *
  * Routes (all but `login` need the cookie):
- * - `GET /dashboard/login?token=T` trades a one-time token for the cookie, then redirects to
+ * - `GET /dashboard/login?token=T` trades a one-time token for the cookie, then moves on to
  * - `GET /dashboard/` the page; `GET /dashboard/assets/<file>` its files (assets.ts);
  * - `GET /dashboard/api/events?dataflow=<uuid>` the live feed (live.ts);
  * - `GET /dashboard/api/graph/<uuid>` a dataflow's drawing (graphs.ts);
@@ -38,6 +38,9 @@ export interface Dashboard {
   /** Control-API requests under `/v1/dashboard` (the server checked the bearer token). */
   api: Handler;
 }
+
+const MOVE_ON = `<!doctype html><meta charset="utf-8"><title>dora dashboard</title>` +
+  `<meta http-equiv="refresh" content="0;url=${PREFIX}/"><a href="${PREFIX}/">Open the dashboard</a>`;
 
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -146,12 +149,15 @@ export function createDashboard(daemon: Daemon, log: Logger): Dashboard {
           401,
         );
       }
-      const headers: Record<string, string> = { location: `${PREFIX}/` };
+      // A page that moves on by itself rather than a redirect: a login reached from another
+      // site (a file opened by --open, a link in a terminal) would carry its cross-site origin
+      // through a redirect, and the browser would withhold the SameSite=Strict cookie.
+      const headers: Record<string, string> = { "content-type": "text/html; charset=utf-8" };
       if (session) {
         headers["set-cookie"] = `${cookie}=${session}; HttpOnly; SameSite=Strict; ` +
           `Path=${PREFIX}; Max-Age=${SESSION_MS / 1000}`;
       }
-      return respond(null, 303, headers);
+      return respond(MOVE_ON, 200, headers);
     }
     if (!auth.valid(cookieValue(request, cookie))) {
       return isApi
