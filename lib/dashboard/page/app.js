@@ -203,7 +203,10 @@ function spark(target, color) {
       cursor: { show: false },
       legend: { show: false },
       select: { show: false },
-      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, (max ?? 1) * 1.25)] } },
+      scales: {
+        x: { time: false },
+        y: { range: (_u, _min, max) => [0, Math.max(1, (max ?? 1) * 1.25)] },
+      },
       axes: [{ show: false }, { show: false }],
       series: [{}, { stroke: color, width: 1.5, fill: `${color}22`, points: { show: false } }],
     },
