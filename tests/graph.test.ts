@@ -50,7 +50,10 @@ Deno.test("graph --html: a self-contained page with every node, input and timer"
     const out = `${home.dir}/robot.html`;
     const res = await dora(["graph", ROBOT, "--html", out], { env: home.env });
     assert.equal(res.code, 0, res.stderr);
-    assert.equal(res.stdout, `View graph by opening the following in your browser:\n  file://${out}\n`);
+    assert.equal(
+      res.stdout,
+      `View graph by opening the following in your browser:\n  file://${out}\n`,
+    );
     const html = await Deno.readTextFile(out);
     for (const id of ["camera", "detector", "visualizer"]) {
       assert.match(html, new RegExp(`<g class="node [^"]*" data-node="${id}">`));
@@ -93,7 +96,10 @@ Deno.test("graph: bad input gets a clear message and the right exit code", async
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^Error: Cannot read dataflow file '.*nope\.yml': No such file/);
     const bad = `${home.dir}/bad.yml`;
-    await Deno.writeTextFile(bad, "nodes:\n  - id: a\n    path: /bin/true\n    inputs: { x: b/out }\n");
+    await Deno.writeTextFile(
+      bad,
+      "nodes:\n  - id: a\n    path: /bin/true\n    inputs: { x: b/out }\n",
+    );
     const invalid = await dora(["graph", bad, "--mermaid"], { env: home.env });
     assert.equal(invalid.code, 1);
     assert.match(invalid.stderr, /bad\.yml:4:\d+: .*'b'/);
