@@ -63,7 +63,7 @@ export function layoutGraph(graph: DataflowGraph, opts: LayoutOptions = {}): Gra
       height: LINE_HEIGHT + 12,
     });
   }
-  const liveLine = opts.liveLabels ? "00000.0 msg/s · 0000 dropped" : "";
+  const liveLine = opts.liveLabels ? "000.0 msg/s · 000 dropped" : "";
   for (const edge of graph.edges) {
     const from = edge.output === null ? `t:${edge.from}` : `n:${edge.from}`;
     const lines = opts.liveLabels ? 2 : 1;
