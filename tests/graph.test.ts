@@ -24,9 +24,9 @@ Deno.test("graph --mermaid: the robot example as dora users know it", async () =
       res.stdout,
       [
         "flowchart TB",
-        '  camera["**camera**"]',
-        '  detector["**detector**"]',
-        '  visualizer[/"**visualizer**"\\]',
+        '  camera["`**camera**`"]',
+        '  detector["`**detector**`"]',
+        '  visualizer[/"`**visualizer**`"\\]',
         "subgraph ___dora___ [dora]",
         "  subgraph ___timer_timer___ [timer]",
         '    dora_timer_millis_33[\\"millis/33"/]',

@@ -1,7 +1,8 @@
 /**
  * `dora graph --mermaid`: the graph as Mermaid flowchart text, shaped like dora's own (a
  * trapezoid for source nodes, an inverted one for sinks, timers in a `dora` / `timer`
- * subgraph, edges labelled with the output and input names). Ids Mermaid could misread
+ * subgraph, edges labelled with the output and input names; node ids in bold, written as a
+ * Markdown string so that Mermaid 10+ draws them bold instead of showing the asterisks). Ids Mermaid could misread
  * (keywords, dashes, dots, slashes) are replaced by safe ones; the labels keep the real names.
  */
 import { type DataflowGraph, edgeLabel } from "./model.ts";
@@ -52,7 +53,8 @@ export function toMermaid(graph: DataflowGraph): string {
   const lines = ["flowchart TB"];
   for (const node of graph.nodes) id(node.id);
   for (const node of graph.nodes) {
-    const label = `"**${labelText(node.id)}**"`;
+    // A Markdown string (in backticks): Mermaid draws the id in bold.
+    const label = `"\`**${labelText(node.id)}**\`"`;
     const shape = node.role === "source"
       ? `[\\${label}/]`
       : node.role === "sink"
