@@ -49,7 +49,15 @@ function textWidth(...lines: string[]): number {
 /** Lays the graph out; pure (no I/O), deterministic for the same graph. */
 export function layoutGraph(graph: DataflowGraph, opts: LayoutOptions = {}): GraphLayout {
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: "LR", nodesep: 28, ranksep: 70, edgesep: 16, marginx: 0, marginy: 0 });
+  g.setGraph({
+    rankdir: "LR",
+    nodesep: 28,
+    // Live labels are wide already: less room around them keeps the drawing on one screen.
+    ranksep: opts.liveLabels ? 36 : 56,
+    edgesep: 16,
+    marginx: 0,
+    marginy: 0,
+  });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of graph.nodes) {
     g.setNode(`n:${node.id}`, {
