@@ -99,6 +99,19 @@ Deno.test("dashboard: nothing without the one-time link's cookie", async () => {
       assert.ok((await res.text()).length > 100, asset);
     }
 
+    // --open hands the browser a private redirect file, never the link itself.
+    const opened = `${home.dir}/opened.txt`;
+    const open = await dora(["dashboard", "--open"], {
+      env: { ...home.env, BROWSER: `${FIXTURES}/browser/record_url.sh`, BROWSER_LOG: opened },
+    });
+    assert.equal(open.code, 0, open.stderr);
+    const redirect = `${home.doraHome}/run/dashboard-open.html`;
+    assert.equal(await Deno.readTextFile(opened), `file://${redirect}\n`);
+    assert.equal((await Deno.stat(redirect)).mode! & 0o777, 0o600);
+    const openedLink = /url=(http:\/\/[^"]+)"/.exec(await Deno.readTextFile(redirect))![1]!;
+    assert.ok(open.stdout.includes(openedLink), "the file leads to the printed link");
+    await login(openedLink);
+
     const action = `${base}/dashboard/api/dataflows/robot/stop`;
     for (
       const headers of [{ cookie } as Record<string, string>, {
@@ -114,6 +127,18 @@ Deno.test("dashboard: nothing without the one-time link's cookie", async () => {
     assert.equal((await listJson(home))[0]!.status, "Running", "refused actions did nothing");
   } finally {
     await teardown(home);
+  }
+});
+
+Deno.test("dashboard: without a daemon it says so (exit 1)", async () => {
+  const home = await makeHome();
+  try {
+    const res = await dora(["dashboard"], { env: home.env });
+    assert.equal(res.code, 1);
+    assert.equal(res.stdout, "");
+    assert.match(res.stderr, /^Error: Cannot connect to daemon\nSolution: Run 'dora up'/);
+  } finally {
+    await home.cleanup();
   }
 });
 
