@@ -93,7 +93,17 @@ Deno.test("dashboard: nothing without the one-time link's cookie", async () => {
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<title>dora dashboard<\/title>/);
     assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
-    for (const asset of ["app.js", "view.js", "format.js", "style.css", "uplot.js", "uplot.css"]) {
+    for (
+      const asset of [
+        "app.js",
+        "state.js",
+        "view.js",
+        "format.js",
+        "style.css",
+        "uplot.js",
+        "uplot.css",
+      ]
+    ) {
       const res = await fetch(`${base}/dashboard/assets/${asset}`, { headers: { cookie } });
       assert.equal(res.status, 200, asset);
       assert.ok((await res.text()).length > 100, asset);

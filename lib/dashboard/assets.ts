@@ -7,6 +7,7 @@ import { uplotScript, uplotStyle } from "../../deps/uplot.ts";
 import { GRAPH_CSS } from "../graph/svg.ts";
 import index from "./page/index.html" with { type: "text" };
 import app from "./page/app.js" with { type: "text" };
+import state from "./page/state.js" with { type: "text" };
 import view from "./page/view.js" with { type: "text" };
 import format from "./page/format.js" with { type: "text" };
 import style from "./page/style.css" with { type: "text" };
@@ -26,6 +27,7 @@ export const PAGE: Asset = { type: "text/html; charset=utf-8", body: index };
 /** Files under `/dashboard/assets/`. */
 export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["app.js", { type: JS, body: app }],
+  ["state.js", { type: JS, body: state }],
   ["view.js", { type: JS, body: view }],
   ["format.js", { type: JS, body: format }],
   ["style.css", { type: CSS, body: style }],

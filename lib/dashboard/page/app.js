@@ -1,23 +1,21 @@
 /**
  * The dashboard page's shell: listens to the live feed (Server-Sent Events), feeds view.js,
  * draws what it answers, and sends the actions the user confirmed. All decisions about what to
- * show are in view.js; this file only touches the DOM, the network and uPlot (a global from
+ * show are in state.js and view.js; this file only touches the DOM, the network and uPlot (a global from
  * assets/uplot.js).
  */
+import { initialState, LEVELS, update } from "./state.js";
 import {
   actionPath,
   confirmText,
   dataflowHeader,
   dataflowItems,
   edgeLabels,
-  initialState,
   inputRows,
-  LEVELS,
   logNodes,
   nodeRows,
   selectedDataflow,
   statusClass,
-  update,
   visibleLogs,
 } from "./view.js";
 

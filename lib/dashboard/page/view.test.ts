@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
 import * as cli from "../../output/format.ts";
 import * as page from "./format.js";
+import { type DataflowInfo, initialState, type State, update } from "./state.js";
 import {
   actionPath,
   confirmText,
   dataflowHeader,
-  type DataflowInfo,
   edgeLabels,
-  initialState,
   inputRows,
   levelOf,
   nodeRows,
   passesLevel,
-  type State,
-  update,
   visibleLogs,
 } from "./view.js";
 
