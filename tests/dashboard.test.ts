@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../lib/config.ts";
 import type { DataflowInfo, NodeInfo, StartResponse } from "../lib/api/types.ts";
-import { dora, FIXTURES, makeHome, pollUntil } from "./helpers.ts";
+import { dora, FIXTURES, makeHome, pidAlive, pollUntil } from "./helpers.ts";
 import { daemonPid, grepUuids, listJson, teardown } from "./daemon_helpers.ts";
 import { dashboardLink, login, robotDaemon } from "./dashboard_helpers.ts";
 
@@ -213,6 +213,26 @@ Deno.test("dashboard: a closed page leaves an idle daemon idle (the feed samples
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const percent = (cpuTicks(pid) - before) / ((performance.now() - started) / 1000);
     assert.ok(percent < 5, `daemon used ${percent.toFixed(1)}% CPU after its pages closed`);
+  } finally {
+    await teardown(home);
+  }
+});
+
+Deno.test("dashboard: an open page does not keep a destroyed daemon alive", async () => {
+  const home = await makeHome();
+  try {
+    assert.equal((await dora(["up"], { env: home.env })).code, 0);
+    const cookie = await login(await dashboardLink(home));
+    const feed = await fetch(`http://127.0.0.1:${home.port}/dashboard/api/events`, {
+      headers: { cookie },
+    });
+    const reader = feed.body!.getReader();
+    await reader.read();
+    const pid = (await daemonPid(home))!;
+    const destroyed = await dora(["destroy"], { env: home.env });
+    assert.equal(destroyed.code, 0, destroyed.stderr);
+    await pollUntil("the daemon gone", () => !pidAlive(pid), 10_000);
+    for (;;) if ((await reader.read()).done) break; // the feed ended with it
   } finally {
     await teardown(home);
   }

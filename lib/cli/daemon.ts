@@ -68,6 +68,8 @@ export async function daemon(opts: { port?: number; logFile?: string }): Promise
     log.error(`shutdown: ${errorMessage(err)}`);
   }
   await new Promise((resolve) => setTimeout(resolve, 100));
+  // Open dashboard pages hold streams: end them, or the server would wait for them forever.
+  if (dashboard) (await dashboard).close();
   await server.shutdown();
   await Deno.remove(pidFile).catch(() => {});
   log.info("daemon stopped");

@@ -36,11 +36,16 @@ function toLive(record: NodeLogRecord): LiveLogRecord {
   };
 }
 
-/** The event stream for one page; `dataflow` (a UUID) selects whose logs it follows. */
+/**
+ * The event stream for one page; `dataflow` (a UUID) selects whose logs it follows. While it
+ * runs, `open` holds a function that ends it (the daemon ends every feed before it exits: an
+ * open page must not keep it alive).
+ */
 export function liveEvents(
   daemon: Daemon,
   graphs: GraphCache,
   dataflow: string | null,
+  open: Set<() => void>,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const abort = new AbortController();
@@ -48,12 +53,23 @@ export function liveEvents(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let pending: LiveLogRecord[] = [];
   let skipped = 0;
+  let close = () => {};
   const end = () => {
     abort.abort();
     clearTimeout(timer);
+    open.delete(close);
   };
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      close = () => {
+        end();
+        try {
+          controller.close();
+        } catch {
+          // already closed
+        }
+      };
+      open.add(close);
       const send = (event: string, data: unknown) => {
         try {
           controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));

@@ -37,6 +37,8 @@ export interface Dashboard {
   handle(request: Request): Promise<Response>;
   /** Control-API requests under `/v1/dashboard` (the server checked the bearer token). */
   api: Handler;
+  /** Ends every live feed (the daemon is going down). */
+  close(): void;
 }
 
 const MOVE_ON = `<!doctype html><meta charset="utf-8"><title>dora dashboard</title>` +
@@ -82,6 +84,7 @@ function cookieValue(request: Request, name: string): string | undefined {
 export function createDashboard(daemon: Daemon, log: Logger): Dashboard {
   const auth = new DashboardAuth();
   const graphs = new GraphCache();
+  const feeds = new Set<() => void>();
   // Cookies are not told apart by port: two daemons on one machine need two names.
   const cookie = `dora_dashboard_${daemon.info.port}`;
 
@@ -118,7 +121,7 @@ export function createDashboard(daemon: Daemon, log: Logger): Dashboard {
       await daemon.ready;
       const wanted = url.searchParams.get("dataflow");
       const uuid = wanted ? daemon.resolve(wanted).uuid : null;
-      return respond(liveEvents(daemon, graphs, uuid), 200, {
+      return respond(liveEvents(daemon, graphs, uuid, feeds), 200, {
         "content-type": "text/event-stream; charset=utf-8",
       });
     }
@@ -174,6 +177,9 @@ export function createDashboard(daemon: Daemon, log: Logger): Dashboard {
   }
 
   return {
+    close: () => {
+      for (const end of [...feeds]) end();
+    },
     async handle(request) {
       const url = new URL(request.url);
       const host = (request.headers.get("host") ?? "").replace(/:\d+$/, "").toLowerCase();
