@@ -74,6 +74,11 @@ export interface StartRequest {
   watch?: string[];
   cpu_limit?: number;
   memory_limit?: number;
+  /**
+   * Runtime parameters by node and key (`dora param`): kept with the dataflow, so a restart
+   * of it starts with them.
+   */
+  params?: Record<string, Record<string, unknown>>;
 }
 
 /** Reply to a start. */

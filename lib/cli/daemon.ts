@@ -11,6 +11,9 @@ import { createLogger } from "../daemon/logger.ts";
 import { type Handler, serve } from "../daemon/server.ts";
 import { writeJsonAtomic } from "../daemon/state_file.ts";
 import { supervisorFactory } from "../daemon/bind.ts";
+import { daemonInspectHost } from "../daemon/inspect.ts";
+import { BrokerTaps } from "../taps/broker_taps.ts";
+import { inspectHandler, isInspectPath } from "../taps/routes.ts";
 
 /** Runs the daemon until destroyed or signalled. */
 export async function daemon(opts: { port?: number; logFile?: string }): Promise<number> {
@@ -19,7 +22,8 @@ export async function daemon(opts: { port?: number; logFile?: string }): Promise
   await refuseSecondDaemon(port);
   const log = createLogger(opts.logFile);
   const token = await ensureToken();
-  const core = new Daemon(supervisorFactory(log), log, {
+  const taps = new BrokerTaps();
+  const core = new Daemon(supervisorFactory(log, taps), log, {
     port,
     pid: Deno.pid,
     version: VERSION,
@@ -30,9 +34,12 @@ export async function daemon(opts: { port?: number; logFile?: string }): Promise
   let dashboard: Promise<import("../dashboard/mod.ts").Dashboard> | undefined;
   const loadDashboard = () =>
     dashboard ??= import("../dashboard/mod.ts").then((m) => m.createDashboard(core, log));
+  const inspect = inspectHandler(daemonInspectHost(core, taps));
   const handler: Handler = async (req) =>
     req.path[0] === "v1" && req.path[1] === "dashboard"
       ? await (await loadDashboard()).api(req)
+      : isInspectPath(req.path)
+      ? await inspect(req)
       : await core.handler(req);
   const mounts = [{
     prefix: "/dashboard",

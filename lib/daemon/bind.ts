@@ -21,6 +21,7 @@ import {
   type RestartWhy,
   type RuntimeOptions,
 } from "../runtime/mod.ts";
+import type { BrokerTaps } from "../taps/broker_taps.ts";
 import type { Logger } from "./logger.ts";
 import type { DataflowRecord } from "./registry.ts";
 import type { StopProgress, Supervised, SupervisorFactory } from "./supervised.ts";
@@ -60,10 +61,12 @@ function wrap(
   runtime: DataflowRuntime,
   record: DataflowRecord,
   reload: HotReload | undefined,
+  taps: BrokerTaps | undefined,
 ): Supervised {
   runtime.finished.finally(async () => {
     await reload?.close();
     await runtime.plane?.close();
+    taps?.forget(record.uuid, `the dataflow has ended (${runtime.status})`);
   });
   return {
     stop: (opts, progress) =>
@@ -109,6 +112,7 @@ function stateDir(record: DataflowRecord): string {
 async function makePlane(
   record: DataflowRecord,
   log: Logger,
+  taps: BrokerTaps | undefined,
   dataflow: Dataflow = record.request.dataflow,
 ): Promise<DataPlane> {
   await Deno.mkdir(stateDir(record), { recursive: true, mode: 0o700 });
@@ -117,6 +121,7 @@ async function makePlane(
     nodes: dataflow.nodes,
     socketDir: stateDir(record),
     onWarning: (node, message) => log.warn(`${record.name}${node ? `/${node}` : ""}: ${message}`),
+    hook: taps?.hook(record.uuid),
   });
 }
 
@@ -161,6 +166,7 @@ function startReload(
   log: Logger,
   onChange: () => void,
   warnings: string[],
+  taps: BrokerTaps | undefined,
 ): HotReload | undefined {
   const req = record.request;
   if (!req.hot_reload) return undefined;
@@ -175,7 +181,7 @@ function startReload(
         // Stored first: an adoption after a crash must rebuild the dataflow that runs.
         req.dataflow = next;
         onChange();
-        return await makePlane(record, log, next);
+        return await makePlane(record, log, taps, next);
       },
       report: (line, error) => {
         if (error) log.warn(`${record.name}: ${line}`);
@@ -195,12 +201,15 @@ function startReload(
   }
 }
 
-/** The daemon's factory: real processes through `DataflowRuntime`. */
-export function supervisorFactory(log: Logger): SupervisorFactory {
+/**
+ * The daemon's factory: real processes through `DataflowRuntime`. `taps` (lib/taps) gets a hook
+ * into each dataflow's data plane.
+ */
+export function supervisorFactory(log: Logger, taps?: BrokerTaps): SupervisorFactory {
   return {
     async start(record, onChange) {
       const warnings: string[] = [];
-      const plane = await makePlane(record, log);
+      const plane = await makePlane(record, log, taps);
       let runtime: DataflowRuntime;
       try {
         runtime = await DataflowRuntime.start(options(record, plane, onChange, log, warnings));
@@ -211,21 +220,22 @@ export function supervisorFactory(log: Logger): SupervisorFactory {
       const failedNodes = runtime.snapshot().nodes
         .filter((n) => n.status === "Failed" && n.reason !== null && n.pid === null)
         .map((n) => ({ id: n.id, reason: n.reason! }));
-      const reload = startReload(runtime, record, log, onChange, warnings);
-      return { supervised: wrap(runtime, record, reload), failedNodes, warnings };
+      const reload = startReload(runtime, record, log, onChange, warnings, taps);
+      return { supervised: wrap(runtime, record, reload, taps), failedNodes, warnings };
     },
     async adopt(record, onChange) {
       const snapshot = record.runtime as DataflowSnapshot | null;
       if (!snapshot || !Array.isArray(snapshot.nodes)) {
         throw new Error("the registry holds no process information for it");
       }
-      const plane = await makePlane(record, log);
+      const plane = await makePlane(record, log, taps);
       try {
         const runtime = await DataflowRuntime.adopt(
           options(record, plane, onChange, log),
           snapshot,
         );
-        return wrap(runtime, record, startReload(runtime, record, log, onChange, []));
+        const reload = startReload(runtime, record, log, onChange, [], taps);
+        return wrap(runtime, record, reload, taps);
       } catch (err) {
         await plane.close();
         throw new Error(`adoption failed: ${errorMessage(err)}`);

@@ -8,10 +8,12 @@ import { tokensEqual } from "../api/token.ts";
 import { type ErrorBody, VERSION_HEADER } from "../api/types.ts";
 import type { Logger } from "./logger.ts";
 
-/** A request handler's reply: JSON, an NDJSON event stream, or an error. */
+/** A request handler's reply: JSON, an NDJSON event stream, a body of its own, or an error. */
 export type Reply =
   | { json: unknown; status?: number }
-  | { stream: (emit: (event: unknown) => void) => Promise<void> };
+  | { stream: (emit: (event: unknown) => void) => Promise<void> }
+  /** A pulled body (taps): sent as it is read, with the service headers. */
+  | { body: ReadableStream<Uint8Array>; type: string };
 
 /** Routes a request; throws `ApiError` for 4xx replies. */
 export type Handler = (req: {
@@ -66,18 +68,24 @@ function unauthorized(): Response {
   });
 }
 
-/** Starts listening; throws `AddrInUse` when the port is taken. */
+/**
+ * Starts listening on 127.0.0.1:`port`, or on the Unix socket `path` (a `dora run`'s control
+ * socket); throws `AddrInUse` when the port is taken.
+ */
 export function serve(opts: {
   port: number;
+  path?: string;
   token: string;
   log: Logger;
   handler: Handler;
   mounts?: Mount[];
 }): Deno.HttpServer {
   const warnedVersions = new Set<string>();
+  const where = opts.path !== undefined
+    ? { path: opts.path }
+    : { hostname: "127.0.0.1", port: opts.port };
   return Deno.serve({
-    hostname: "127.0.0.1",
-    port: opts.port,
+    ...where,
     onListen: () => {},
     onError: (err) => {
       opts.log.error(`request failed: ${errorMessage(err)}`);
@@ -113,6 +121,11 @@ export function serve(opts: {
         },
       });
       if ("json" in reply) return jsonResponse(reply.json, reply.status ?? 200);
+      if ("body" in reply) {
+        return new Response(reply.body, {
+          headers: { ...baseHeaders, "content-type": reply.type, "cache-control": "no-store" },
+        });
+      }
       return streamResponse(reply.stream, opts.log);
     } catch (err) {
       if (err instanceof ApiError) {

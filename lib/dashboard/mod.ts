@@ -110,6 +110,7 @@ export function createDashboard(daemon: Daemon, log: Logger): Dashboard {
       body: () => Promise.resolve(body),
     });
     if ("json" in reply) return json(reply.json, reply.status ?? 200);
+    if ("body" in reply) return respond(reply.body, 200, { "content-type": reply.type });
     let last: unknown = null;
     await reply.stream((event) => last = event);
     return json(last);

@@ -12,11 +12,13 @@ import { decodeText, encodeMessage, Frame, nowNs, PROTOCOL_VERSION } from "../..
 import { Kind } from "../../node/ts/values.ts";
 import type { NodeConfig } from "../../node/ts/config.ts";
 import { Broker, type NodeState } from "./broker.ts";
+import type { PlaneHook, PlanePort } from "./hook.ts";
 import { prepareShm, prepareSocket } from "./paths.ts";
 import { pythonLibDir } from "./pythonlib.ts";
 import { SharedFiles } from "./shared_files.ts";
 
 export { pythonLibDir } from "./pythonlib.ts";
+export type { PlaneHook, PlaneInput, PlaneNode, PlanePort, PlaneSnapshot } from "./hook.ts";
 
 /** A connection must say HELLO within this time. */
 const HELLO_TIMEOUT_MS = 10_000;
@@ -36,8 +38,13 @@ function sameSecret(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Starts listening for the nodes of one dataflow. */
-export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane> {
+/**
+ * Starts listening for the nodes of one dataflow. `hook` (lib/taps) is told of routed messages
+ * while someone taps them, and gets the plane's `PlanePort` (inject, counters).
+ */
+export async function createDataPlane(
+  opts: DataPlaneOptions & { hook?: PlaneHook },
+): Promise<DataPlane> {
   const libDir = await pythonLibDir();
   const socket = await prepareSocket(opts.socketDir, opts.dataflowId);
   const shm = await prepareShm();
@@ -76,6 +83,37 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
   const broker = new Broker(opts.nodes, tokens, files, opts, settings.startupTimeoutMs());
   const conns = new Set<FrameConn>();
   let closed = false;
+  broker.tap = opts.hook;
+  const port: PlanePort = {
+    inject(nodeId, output, message) {
+      const node = broker.nodes.get(nodeId);
+      if (!node) return `the dataflow has no node '${nodeId}'`;
+      if (!node.outputs.has(output)) {
+        const declared = [...node.outputs].join(", ") || "none";
+        return `node '${nodeId}' has no output '${output}' (its outputs: ${declared})`;
+      }
+      broker.route(nodeId, output, message, undefined);
+      return undefined;
+    },
+    readShm(name, length, max) {
+      const n = Math.min(length, max);
+      if (!shm.dir || n <= 0) return new Uint8Array(0);
+      const file = Deno.openSync(`${shm.dir}/${name}`, { read: true });
+      try {
+        const buf = new Uint8Array(n);
+        let at = 0;
+        while (at < n) {
+          const got = file.readSync(buf.subarray(at));
+          if (!got) break;
+          at += got;
+        }
+        return buf.subarray(0, at);
+      } finally {
+        file.close();
+      }
+    },
+    snapshot: () => broker.snapshot(),
+  };
 
   const accept = async () => {
     for (;;) {
@@ -166,6 +204,7 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
   }
 
   void accept();
+  opts.hook?.attach(port);
 
   // Nodes started by hand have no environment from us: they find their config in a file.
   const dynamicDir = `${runDir()}/dynamic`;
@@ -212,6 +251,7 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
     async close() {
       if (closed) return;
       closed = true;
+      opts.hook?.detach(port);
       broker.close();
       try {
         listener.close();

@@ -150,6 +150,11 @@ export class EventQueue {
     return out;
   }
 
+  /** Messages of one input waiting now. */
+  queued(id: string): number {
+    return this.#lanes.get(id)?.length ?? 0;
+  }
+
   /** Counters of one input (live object). */
   lane(id: string): InputCounters | undefined {
     return this.#lanes.get(id)?.counters;
