@@ -15,6 +15,9 @@ import { uuidv7 } from "../ids.ts";
 import type { LogStream } from "../logs/format.ts";
 import { CHECK, colorEnabled, makePrefixer, paint, parseDuration } from "../output/format.ts";
 import { parsePatternList } from "../reload/mod.ts";
+import { generateName } from "../daemon/names.ts";
+import { type RunHost, startRunHost } from "../runhost/mod.ts";
+import { BrokerTaps } from "../taps/broker_taps.ts";
 import {
   type DataflowResult,
   DataflowRuntime,
@@ -92,6 +95,8 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
   let plane: DataPlane | undefined;
   let stateDir: string | undefined;
   let reload: HotReload | undefined;
+  let host: RunHost | undefined;
+  const taps = new BrokerTaps();
   try {
     const dataflow = await loadDataflowOrThrow(file);
     if (interrupts > 0) return 0;
@@ -110,6 +115,7 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
         nodes,
         socketDir,
         onWarning: (_node, message) => err.line(`Warning: ${message}`),
+        hook: taps.hook(uuid),
       });
     plane = await makePlane(dataflow.nodes);
     if (interrupts > 0) return 0;
@@ -131,6 +137,28 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
       err.line(`Node '${node.id}' is dynamic: dora does not start it; start it yourself`);
     }
     const started = runtime;
+    const color = colorEnabled(Deno.stderr);
+    // Other terminals reach this run through its control socket (dora topic, node, param...).
+    host = await startRunHost({
+      uuid,
+      name: generateName(new Set()),
+      file: dataflow.file,
+      runtime,
+      taps,
+      stop: ({ graceMs, force }) => {
+        err.line("Stopping dataflow (asked from another terminal)...");
+        return started.stop(
+          { graceMs, force },
+          (e) => stopLines(e, color).forEach((l) => err.line(l)),
+        );
+      },
+      restartAll: (graceMs) =>
+        started.replace(started.dataflow, async (old, next) => {
+          await old?.close();
+          return plane = await makePlane(next.nodes);
+        }, { graceMs }),
+      warn: (message) => err.line(`Warning: ${message}`),
+    });
     if (hotReload) {
       reload = HotReload.start({
         runtime,
@@ -148,7 +176,6 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
       err.line("Watching for changes...");
       for (const pattern of reload.patterns) err.line(`  - ${pattern}`);
     }
-    const color = colorEnabled(Deno.stderr);
     onInterrupt = () => {
       interrupts++;
       if (interrupts === 1) {
@@ -172,6 +199,7 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
     return code;
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, handler);
+    await host?.close();
     await reload?.close();
     // Whatever went wrong, no node outlives the run.
     if (runtime?.status === "Running" || runtime?.status === "Stopping") {

@@ -26,7 +26,8 @@ export function cannotConnect(port: number, solution = DEFAULT_SOLUTION): DoraEr
   ]);
 }
 
-function isConnectionError(err: unknown): boolean {
+/** Whether a fetch failed because nothing answered (refused, reset...). */
+export function isConnectionError(err: unknown): boolean {
   if (err instanceof Deno.errors.ConnectionRefused) return true;
   const text = err instanceof Error ? `${err.message} ${String(err.cause ?? "")}` : String(err);
   return /refused|connect|reset|error sending request|tcp/i.test(text);
@@ -124,7 +125,8 @@ export class DaemonClient {
     }
   }
 
-  private static async failure(res: Response): Promise<never> {
+  /** Throws the daemon's error reply as a `DoraError` (its message and details). */
+  static async failure(res: Response): Promise<never> {
     let body: Partial<ErrorBody> = {};
     try {
       body = await res.json();
