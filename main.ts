@@ -145,6 +145,72 @@ program.command("destroy")
   .addOption(portOption())
   .action((opts) => exec(async () => (await import("./lib/cli/destroy.ts")).destroy(opts)));
 
+const dataflowOption = () =>
+  new Option(
+    "-d, --dataflow <dataflow>",
+    "UUID, UUID prefix or name (default: the only one running)",
+  );
+
+const topic = program.command("topic")
+  .description("see and send the messages of a running dataflow's outputs");
+topic.command("list")
+  .description("every output with its subscribers, message count, rate and drops")
+  .addOption(dataflowOption())
+  .option("--window <duration>", "how long to count messages for the rate (default 1s)")
+  .option("--json", "one JSON object per topic and line")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/topic.ts")).topicList(opts)));
+topic.command("echo")
+  .description("print the messages of outputs as they pass")
+  .argument("[topics...]", "NODE/OUTPUT (default: every output)")
+  .addOption(dataflowOption())
+  .option("--raw", "show the payload's bytes instead of its decoded value")
+  .option("--count <n>", "stop after N messages")
+  .option("--duration <duration>", "stop after this long (e.g. 10s)")
+  .option("--json", "one JSON object per message and line")
+  .addOption(portOption())
+  .action((topics, opts) =>
+    exec(async () => (await import("./lib/cli/topic_stream.ts")).topicEcho(topics, opts))
+  );
+topic.command("hz")
+  .description("message rate and interval statistics, reported every second")
+  .argument("[topics...]", "NODE/OUTPUT (default: every output)")
+  .addOption(dataflowOption())
+  .option("--window <duration>", "statistics over this sliding window (default 10s)")
+  .option("--count <n>", "stop after N reports")
+  .option("--duration <duration>", "stop after this long")
+  .option("--json", "one JSON object per topic and report")
+  .addOption(portOption())
+  .action((topics, opts) =>
+    exec(async () => (await import("./lib/cli/topic_stream.ts")).topicHz(topics, opts))
+  );
+topic.command("info")
+  .description("type, publisher, subscribers, rate and bandwidth of one output")
+  .argument("<topic>", "NODE/OUTPUT")
+  .addOption(dataflowOption())
+  .option("--duration <duration>", "how long to listen (default 5s)")
+  .option("--json", "print one JSON document")
+  .addOption(portOption())
+  .action((name, opts) =>
+    exec(async () => (await import("./lib/cli/topic.ts")).topicInfo(name, opts))
+  );
+topic.command("pub")
+  .description("send a message on an output, as if its node had sent it")
+  .argument("<topic>", "NODE/OUTPUT")
+  .argument("[json]", "the message, as JSON (or --file)")
+  .addOption(dataflowOption())
+  .option("--file <file>", "read the message's JSON from a file")
+  .option("--type <kind>", "json (default), text, bytes, int8...uint64, float32, float64")
+  .option("--params <json>", "metadata parameters, a JSON object")
+  .option("--count <n>", "send it N times (default 1)")
+  .option("--rate <hz>", "messages per second when sending several (default 10; 0: at once)")
+  .option("--duration <duration>", "keep sending for this long")
+  .option("--json", "print the result as JSON")
+  .addOption(portOption())
+  .action((name, json, opts) =>
+    exec(async () => (await import("./lib/cli/topic_stream.ts")).topicPub(name, json, opts))
+  );
+
 function report(err: unknown): number {
   if (err instanceof CommanderError) {
     if (

@@ -5,6 +5,9 @@
  * nobody taps pays one property read per message and nothing else: no copy, no extra hop.
  * Everything here runs on the data plane's event loop.
  */
+import type { PlaneSnapshot } from "../api/inspect.ts";
+
+export type { PlaneInput, PlaneNode, PlaneSnapshot } from "../api/inspect.ts";
 
 /** What the owner of taps gives the data plane (one per dataflow; it outlives plane swaps). */
 export interface PlaneHook {
@@ -21,34 +24,6 @@ export interface PlaneHook {
   attach(port: PlanePort): void;
   /** The plane is closing. */
   detach(port: PlanePort): void;
-}
-
-/** Per input of a node, as the plane sees it now. */
-export interface PlaneInput {
-  /** The source as written in the YAML (`camera/image`, `dora/timer/millis/50`). */
-  source: string;
-  received: number;
-  dropped: number;
-  /** Messages waiting in its queue. */
-  queued: number;
-  queue_size: number;
-}
-
-/** One node, as the plane sees it now. */
-export interface PlaneNode {
-  id: string;
-  /** It holds a data-plane connection. */
-  connected: boolean;
-  /** Per output: messages routed on it since the plane started. */
-  outputs: Record<string, { messages: number }>;
-  inputs: Record<string, PlaneInput>;
-}
-
-/** The plane's state (snake_case: it is the API's `plane` document, docs/api.md). */
-export interface PlaneSnapshot {
-  /** The startup barrier has passed: inputs and timers flow. */
-  started: boolean;
-  nodes: PlaneNode[];
 }
 
 /** What a data plane offers to inspection. */

@@ -11,7 +11,7 @@
  */
 import type { NodeSpec } from "../descriptor/types.ts";
 import { ELEMENT_SIZE, KIND_NAMES, kindByName } from "../api/kinds.ts";
-import type { PlaneSnapshot } from "../dataplane/hook.ts";
+import type { PlaneInfo, TopicInfo } from "../api/inspect.ts";
 import { ApiError, type Handler, type Reply } from "../daemon/server.ts";
 import { checkParameters, encodeParameters, type JsonValue } from "../../node/ts/values.ts";
 import type { BrokerTaps } from "./broker_taps.ts";
@@ -43,28 +43,6 @@ export interface InspectHost {
   /** The dataflow `ref` names; throws `ApiError` (404, 409) like the rest of the API. */
   find(ref: string): InspectTarget | Promise<InspectTarget>;
   taps: BrokerTaps;
-}
-
-/** One output in the `plane` document. */
-export interface TopicInfo {
-  topic: string;
-  node: string;
-  output: string;
-  messages: number;
-  /** `node/input` of every input it feeds. */
-  subscribers: string[];
-  /** Messages its subscribers' queues dropped. */
-  dropped: number;
-}
-
-/** `GET .../plane`. */
-export interface PlaneInfo extends PlaneSnapshot {
-  uuid: string;
-  name: string;
-  status: string;
-  /** Open taps. */
-  taps: number;
-  topics: TopicInfo[];
 }
 
 /** Whether `path` (split, decoded) is one of inspection's. */
