@@ -211,6 +211,97 @@ topic.command("pub")
     exec(async () => (await import("./lib/cli/topic_stream.ts")).topicPub(name, json, opts))
   );
 
+program.command("top")
+  .description("live view of every running node: CPU, memory, queues, drops, message rates")
+  .addOption(dataflowOption())
+  .option("--once", "print one snapshot (a table, or --json) and exit")
+  .option("--refresh-interval <duration>", "time between updates (default 1s, at least 1s)")
+  .addOption(
+    new Option("--sort <key>", "sort by (default cpu)")
+      .choices(["name", "cpu", "memory", "in", "out", "drops", "queue", "restarts"]),
+  )
+  .option("--json", "with --once: print the rows as JSON")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/top.ts")).top(opts)));
+
+const node = program.command("node").description("the nodes of running dataflows");
+node.command("list")
+  .description("nodes with status, pid, CPU, memory and restarts (default: every running dataflow)")
+  .addOption(dataflowOption())
+  .option("-q, --quiet", "print only node ids")
+  .option("--json", "one JSON object per node and line")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/node.ts")).nodeList(opts)));
+node.command("info")
+  .description("one node: status, metrics, limits, last exit, inputs, outputs, rates, parameters")
+  .argument("<node>", "node id")
+  .addOption(dataflowOption())
+  .option("--window <duration>", "how long to count messages for the rates (default 1s)")
+  .option("--json", "print one JSON document")
+  .addOption(portOption())
+  .action((id, opts) => exec(async () => (await import("./lib/cli/node.ts")).nodeInfo(id, opts)));
+node.command("restart")
+  .description("stop one node (STOP, then SIGTERM/SIGKILL) and start it again")
+  .argument("<node>", "node id")
+  .addOption(dataflowOption())
+  .option("--grace <duration>", "time it gets to exit before SIGKILL ($DORA_STOP_TIMEOUT)")
+  .option("--json", "print the node as JSON")
+  .addOption(portOption())
+  .action((id, opts) =>
+    exec(async () => (await import("./lib/cli/node.ts")).nodeAction("restart", id, opts))
+  );
+node.command("stop")
+  .description("stop one node; the rest of the dataflow runs on")
+  .argument("<node>", "node id")
+  .addOption(dataflowOption())
+  .option("--grace <duration>", "time it gets to exit before SIGKILL ($DORA_STOP_TIMEOUT)")
+  .option("--force", "kill it at once")
+  .option("--json", "print the node as JSON")
+  .addOption(portOption())
+  .action((id, opts) =>
+    exec(async () => (await import("./lib/cli/node.ts")).nodeAction("stop", id, opts))
+  );
+
+program.command("restart")
+  .description("stop a dataflow and start it again from its stored descriptor, same name")
+  .argument("[dataflow]", "UUID, UUID prefix or name (default: the only one running)")
+  .addOption(dataflowOption().hideHelp())
+  .option("--grace-duration <duration>", "time nodes get before SIGKILL ($DORA_STOP_TIMEOUT)")
+  .option("--force", "kill the nodes at once instead of stopping them")
+  .option("--json", "print the start result as JSON")
+  .addOption(portOption())
+  .action((ref, opts) =>
+    exec(async () => (await import("./lib/cli/restart.ts")).restart(ref, opts))
+  );
+
+program.command("param")
+  .description("runtime parameters of a node: list, get, set (JSON) or delete")
+  .argument("<action>", "list | get | set | delete")
+  .argument("<node>", "node id")
+  .argument("[key]", "parameter key")
+  .argument("[value]", "JSON value (set)")
+  .addOption(dataflowOption())
+  .option("--json", "print JSON")
+  .addOption(portOption())
+  .action((action, id, key, value, opts) =>
+    exec(async () => (await import("./lib/cli/param.ts")).param(action, id, key, value, opts))
+  );
+
+program.command("status")
+  .description("the daemon, its dataflows, this user's dora runs and their data planes' health")
+  .option("--json", "print one JSON document")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/status.ts")).status(opts)));
+
+program.command("doctor")
+  .description("check python3, pyarrow, Deno, /dev/shm, cgroups, the daemon and a dataflow file")
+  .argument("[file]", "dataflow YAML to check (default: ./dataflow.yml when there is one)")
+  .option("--json", "print the checks as JSON")
+  .addOption(portOption())
+  .action((file, opts) =>
+    exec(async () => (await import("./lib/cli/doctor.ts")).doctor(file, opts))
+  );
+
 function report(err: unknown): number {
   if (err instanceof CommanderError) {
     if (

@@ -26,6 +26,8 @@ export interface FindOptions {
   port?: number;
   /** Whether a missing `-d` may pick the only running dataflow (stdin is a terminal). */
   interactive?: boolean;
+  /** Leave the daemon out (only `dora run`s). */
+  runsOnly?: boolean;
 }
 
 function runMatches(run: RunRecord, ref: string): boolean {
@@ -63,7 +65,7 @@ export async function runningDataflows(opts: FindOptions = {}): Promise<{
   targets: DataflowTarget[];
   daemon: ControlClient | undefined;
 }> {
-  const daemon = await daemonIfAny(opts.port);
+  const daemon = opts.runsOnly ? undefined : await daemonIfAny(opts.port);
   const targets: DataflowTarget[] = [];
   if (daemon) {
     const all = await daemon.request<DataflowInfo[]>("GET", "/v1/dataflows");
