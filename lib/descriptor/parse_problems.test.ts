@@ -231,7 +231,7 @@ Deno.test("problems: malformed, zero and unknown timers; malformed sources", asy
       hz0: dora/timer/hz/0
       word: dora/timer/millis/fast
       unit: dora/timer/minutes/1
-      other: dora/logs
+      other: dora/metrics
       bare: camera
 `,
     [
@@ -239,8 +239,9 @@ Deno.test("problems: malformed, zero and unknown timers; malformed sources", asy
       "dataflow.yml:6:12: invalid timer 'dora/timer/hz/0': N must be greater than 0",
       `dataflow.yml:7:13: invalid timer 'dora/timer/millis/fast': ${forms}`,
       `dataflow.yml:8:13: invalid timer 'dora/timer/minutes/1': ${forms}`,
-      "dataflow.yml:9:14: unknown dora input 'dora/logs': the built-in inputs are timers " +
-      "(dora/timer/secs/N, dora/timer/millis/N or dora/timer/hz/N)",
+      "dataflow.yml:9:14: unknown dora input 'dora/metrics': the built-in inputs are timers " +
+      "(dora/timer/secs/N, dora/timer/millis/N or dora/timer/hz/N) and logs (dora/logs, " +
+      "dora/logs/<level> or dora/logs/<level>/<node>)",
       "dataflow.yml:10:13: invalid input source 'camera': expected '<node>/<output>' or a " +
       "timer like 'dora/timer/millis/100'",
     ],
