@@ -175,7 +175,10 @@ export function readOutputs(ctx: Ctx, field: Field, owner: string): OutputDraft[
   return out;
 }
 
-/** `env:` — scalars stringified as written, `$VAR`/`${VAR}` expanded from `vars`. */
+/**
+ * `env:` — scalars stringified as written, `$VAR`/`${VAR}` expanded from `vars`;
+ * `{__dora_env: NAME}` is the value of NAME in `vars` (empty when unset, like `$NAME`).
+ */
 export function readEnv(
   ctx: Ctx,
   field: Field,
@@ -191,11 +194,18 @@ export function readEnv(
       ctx.report(entry.keyNode, `invalid environment variable name '${entry.key}'`);
       continue;
     }
+    const fromHost = isMap(entry.value) ? ctx.entries(entry.value, "") : [];
+    if (fromHost.length === 1 && fromHost[0]!.key === "__dora_env") {
+      // `{__dora_env: NAME}`: the value of NAME in the environment the dataflow starts from.
+      const name = ctx.string(fromHost[0]!);
+      if (name !== undefined) out[entry.key] = vars[name] ?? "";
+      continue;
+    }
     if (!isScalar(entry.value) || isEmpty(entry.value)) {
       ctx.report(
         ctx.valuePos(entry),
-        `environment variable '${entry.key}' must be a string, number or boolean, ` +
-          `found ${describe(entry.value)}`,
+        `environment variable '${entry.key}' must be a string, number or boolean ` +
+          `(or {__dora_env: VARIABLE}), found ${describe(entry.value)}`,
       );
       continue;
     }

@@ -1,6 +1,6 @@
 /**
  * Rules that span nodes: unique ids, every input naming an existing node and output,
- * `send_stdout_as`/`send_logs_as` and per-output settings naming the node's outputs, type
+ * per-output settings naming the node's outputs, type
  * annotations naming existing ports, and connected types matching. Pure.
  */
 import type { NodeDraft } from "./_node.ts";
@@ -64,14 +64,14 @@ export function checkGraph(ctx: Ctx, drafts: NodeDraft[], rules: readonly TypeRu
         );
       }
     }
-    const outputs = draft.outputs.map((o) => o.id);
+    // `send_stdout_as` and `send_logs_as` name outputs of their own (dora does not require
+    // them in `outputs`), so they count as outputs here.
+    const outputs = [...draft.referable];
     const own = (what: string, name: string, at: { line: number; col: number }) => {
       if (outputs.includes(name)) return;
       report(at, `${what} '${name}' is not one of this node's outputs (add it to 'outputs')`);
     };
-    if (draft.sendStdoutAs) own("send_stdout_as", draft.sendStdoutAs.value, draft.sendStdoutAs.at);
     const settings = draft.settings;
-    if (settings.sendLogsAs) own("send_logs_as", settings.sendLogsAs.value, settings.sendLogsAs.at);
     for (const key of settings.outputKeys) own("output", key.value, key.at);
     for (const [name, type] of settings.outputTypes ?? []) {
       own("output_types names output", name, type.at);

@@ -131,6 +131,7 @@ export function readNode(
   readOperators(ctx, fields, draft, owner);
   readOtherSources(ctx, fields);
   draft.settings = readSettings(ctx, fields);
+  if (draft.settings.sendLogsAs) draft.referable.add(draft.settings.sendLogsAs.value);
   const params = fields.get("params");
   if (params) {
     ctx.report(params.keyNode, "'params' only applies to a module node (one with 'module:')");
@@ -205,6 +206,7 @@ function readCommon(
     const text = ctx.string(send);
     if (text !== undefined) draft.sendStdoutAs = { value: text, at: ctx.valuePos(send) };
   }
+  if (draft.sendStdoutAs) draft.referable.add(draft.sendStdoutAs.value);
 }
 
 /** The older `custom: {source, args, envs, inputs, outputs, ...}` form. */
