@@ -39,6 +39,14 @@ program.command("check")
   .argument("[file]", "dataflow YAML", "dataflow.yml")
   .action((file) => exec(async () => (await import("./lib/cli/check.ts")).check(file)));
 
+program.command("expand")
+  .description("print a dataflow with its modules expanded (--module: check a module file)")
+  .argument("<file>", "dataflow YAML (or module file with --module)")
+  .option("--module", "check a module file on its own")
+  .action((file, opts) =>
+    exec(async () => (await import("./lib/cli/expand.ts")).expand(file, opts))
+  );
+
 program.command("run")
   .description("run a dataflow in the foreground; Ctrl-C stops it")
   .argument("[file]", "dataflow YAML", "dataflow.yml")

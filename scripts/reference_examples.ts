@@ -42,13 +42,17 @@ for (const doc of docs) {
 console.log(`${written} fixtures written to ${to}`);
 
 function fixture(block: string): { text: string; module: boolean } | undefined {
-  const header = `# From dora 1.0's documentation (Apache-2.0, see ../../../../shared/reference).\n`;
+  const header =
+    `# From dora 1.0's documentation (Apache-2.0, see ../../../../shared/reference).\n`;
   if (/^module:/m.test(block)) return { text: header + block, module: true };
   const ports = [...new Set([...block.matchAll(/_mod\/([\w.-]+)/g)].map((m) => m[1]!))];
   if (ports.length > 0) {
     // The nodes of a module shown without its header.
     const made = `module:\n  name: snippet\n  inputs: [${ports.join(", ")}]\n\n`;
-    return { text: header + "# Header added: the example shows a module's nodes only.\n" + made + block, module: true };
+    return {
+      text: header + "# Header added: the example shows a module's nodes only.\n" + made + block,
+      module: true,
+    };
   }
   let yaml = block;
   if (!/^nodes:/m.test(block)) {
@@ -63,7 +67,8 @@ function fixture(block: string): { text: string; module: boolean } | undefined {
   stubs.forEach(([id, outputs], i) => {
     const node = doc.createNode({ id, path: `${id}.py`, outputs });
     if (i === 0) {
-      node.commentBefore = " Stub producers for sources the example reads from but does not define:";
+      node.commentBefore =
+        " Stub producers for sources the example reads from but does not define:";
     }
     seq.add(node);
   });
@@ -80,9 +85,7 @@ function missingSources(root: unknown): [string, string[]][] {
   const visit = (inputs: unknown) => {
     if (!inputs || typeof inputs !== "object") return;
     for (const value of Object.values(inputs as Record<string, unknown>)) {
-      const source = typeof value === "string"
-        ? value
-        : (value as { source?: unknown })?.source;
+      const source = typeof value === "string" ? value : (value as { source?: unknown })?.source;
       if (typeof source !== "string" || source.startsWith("dora/") || source.startsWith("_mod/")) {
         continue;
       }

@@ -102,7 +102,9 @@ Deno.test("reference: dora check on examples with a module, with types, with eve
   const home = await makeHome();
   try {
     await withCopy(async (dir) => {
-      for (const name of ["modules-1.yml", "yaml-spec-10.yml", "cli-1.yml", "fault-tolerance-3.yml"]) {
+      for (
+        const name of ["modules-1.yml", "yaml-spec-10.yml", "cli-1.yml", "fault-tolerance-3.yml"]
+      ) {
         await stubPrograms(dir, join(dir, name));
         const result = await dora(["check", name], { env: home.env, cwd: dir });
         assert.equal(result.code, 0, `${name}: ${result.stderr}`);

@@ -115,7 +115,7 @@ export class Broker {
           const list = this.#timers.get(input.source.intervalMs) ?? [];
           list.push(route);
           this.#timers.set(input.source.intervalMs, list);
-        } else {
+        } else if (input.source.kind === "node") {
           node.openInputs.add(inputId);
           const { node: source, output } = input.source;
           let outputs = this.#routes.get(source);

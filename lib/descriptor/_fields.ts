@@ -9,13 +9,7 @@ import { type Ctx, describe, type Field, isEmpty, scalarText } from "./_yaml.ts"
 import { expandVars } from "./env_expand.ts";
 import { parseInputSource } from "./input_source.ts";
 import { splitShellWords } from "./shell_words.ts";
-import type {
-  InputSource,
-  Position,
-  QueuePolicy,
-  ResourceLimits,
-  RestartPolicy,
-} from "./types.ts";
+import type { InputSource, Position, QueuePolicy, ResourceLimits, RestartPolicy } from "./types.ts";
 import { keysAt } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 

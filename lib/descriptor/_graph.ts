@@ -4,12 +4,16 @@
  * annotations naming existing ports, and connected types matching. Pure.
  */
 import type { NodeDraft } from "./_node.ts";
-import type { Ctx } from "./_yaml.ts";
 import { didYouMean } from "./suggest.ts";
-import { parseType, TIMER_TYPE, type TypeRule, typeMismatch } from "./type_compat.ts";
+import { parseType, TIMER_TYPE, typeMismatch, type TypeRule } from "./type_compat.ts";
 
 /** Reports duplicate ids, dangling inputs and stray output names; marks those drafts. */
-export function checkGraph(ctx: Ctx, drafts: NodeDraft[], rules: readonly TypeRule[] = []): void {
+export function checkGraph(
+  drafts: NodeDraft[],
+  rules: readonly TypeRule[] = [],
+  /** Ids of expanded module nodes: a reference to one was already checked by the expansion. */
+  moduleIds: ReadonlySet<string> = new Set(),
+): void {
   const byId = new Map<string, NodeDraft>();
   for (const draft of drafts) {
     if (draft.id === undefined) continue;
@@ -45,7 +49,9 @@ export function checkGraph(ctx: Ctx, drafts: NodeDraft[], rules: readonly TypeRu
       if (input.source.kind !== "node") continue;
       const { node, output } = input.source;
       const from = byId.get(node);
-      if (!from) {
+      if (!from && moduleIds.has(node)) {
+        draft.ok = false;
+      } else if (!from) {
         report(
           input.at,
           `input '${input.id}' comes from node '${node}', which does not exist` +
@@ -67,14 +73,17 @@ export function checkGraph(ctx: Ctx, drafts: NodeDraft[], rules: readonly TypeRu
     // `send_stdout_as` and `send_logs_as` name outputs of their own (dora does not require
     // them in `outputs`), so they count as outputs here.
     const outputs = [...draft.referable];
-    const own = (what: string, name: string, at: { line: number; col: number }) => {
+    const own = (where: string, name: string, at: { line: number; col: number }) => {
       if (outputs.includes(name)) return;
-      report(at, `${what} '${name}' is not one of this node's outputs (add it to 'outputs')`);
+      report(
+        at,
+        `output '${name}' (in ${where}) is not one of this node's outputs (add it to 'outputs')`,
+      );
     };
     const settings = draft.settings;
-    for (const key of settings.outputKeys) own("output", key.value, key.at);
+    for (const key of settings.outputKeys) own(key.where, key.value, key.at);
     for (const [name, type] of settings.outputTypes ?? []) {
-      own("output_types names output", name, type.at);
+      own("output_types", name, type.at);
       if (!parseType(type.value)) report(type.at, `invalid type URN '${type.value}'`);
     }
     const inputIds = draft.inputs.map((i) => i.id);

@@ -98,13 +98,17 @@ export interface ExpandOptions {
   dataflowDir: string;
   vars: Record<string, string | undefined>;
   files?: ModuleFiles;
+  /** The folder module files must lie in (default: the dataflow's). */
+  base?: string;
 }
 
 interface Scope {
   opts: ExpandOptions;
   files: ModuleFiles;
-  /** The dataflow's folder, canonical: module files must lie inside it. */
+  /** The folder module files must lie inside (canonical; normally the dataflow's). */
   base: string;
+  /** The dataflow's folder, canonical: inner paths become relative to it. */
+  dir: string;
   /** Module files being expanded (cycle check). */
   seen: Set<string>;
 }
@@ -116,13 +120,16 @@ export function expandModules(
   opts: ExpandOptions,
 ): FlatNode[] {
   const files = opts.files ?? realModuleFiles;
-  let base = opts.dataflowDir;
-  try {
-    base = files.realPath(opts.dataflowDir);
-  } catch {
-    // the folder of a file we just read: keep it as given
-  }
-  const scope: Scope = { opts, files, base, seen: new Set() };
+  const canonical = (path: string) => {
+    try {
+      return files.realPath(path);
+    } catch {
+      return path; // the folder of a file we just read: keep it as given
+    }
+  };
+  const dir = canonical(opts.dataflowDir);
+  const base = opts.base === undefined ? dir : canonical(opts.base);
+  const scope: Scope = { opts, files, base, dir, seen: new Set() };
   const plain = (item: YamlNode | null, index: number): FlatNode => ({
     ctx,
     item,
@@ -213,7 +220,10 @@ function readIdList(ctx: Ctx, field: Field | undefined, what: string): string[] 
   const out: string[] = [];
   for (const item of seq ? ctx.items(seq) : []) {
     if (!isScalar(item) || isEmpty(item)) {
-      ctx.report(item ?? seq, `${what.replace(/s$/, "")} must be a string, found ${describe(item)}`);
+      ctx.report(
+        item ?? seq,
+        `${what.replace(/s$/, "")} must be a string, found ${describe(item)}`,
+      );
       continue;
     }
     const id = scalarText(item);
@@ -231,7 +241,9 @@ function loadModule(
   path: string,
   dir: string,
   scope: Scope,
-): { ctx: Ctx; header: Header; items: (YamlNode | null)[]; build: string[]; real: string } | undefined {
+):
+  | { ctx: Ctx; header: Header; items: (YamlNode | null)[]; build: string[]; real: string }
+  | undefined {
   const at = parent.valuePos(field);
   if (isAbsolute(path)) {
     parent.report(at, `module path '${path}' must be relative (to the file that names it)`);
@@ -270,12 +282,17 @@ function loadModule(
   const label = normalize(join(dirname(parent.file), path));
   const ctx = new Ctx(label, doc, lines, parent.findings);
   if (doc.errors.length > 0) {
-    for (const err of doc.errors) ctx.report(lines.linePos(err.pos[0]), `YAML syntax error: ${err.message}`);
+    for (const err of doc.errors) {
+      ctx.report(lines.linePos(err.pos[0]), `YAML syntax error: ${err.message}`);
+    }
     return undefined;
   }
   const root = ctx.deref(doc.contents);
   if (!isMap(root)) {
-    ctx.report(root, `not a module file: expected a mapping with 'module' and 'nodes', found ${describe(root)}`);
+    ctx.report(
+      root,
+      `not a module file: expected a mapping with 'module' and 'nodes', found ${describe(root)}`,
+    );
     return undefined;
   }
   const top = ctx.fields(root, keysAt("module-file"), "in a module file");
@@ -335,7 +352,9 @@ function expandModuleNode(
   const idField = fields.get("id");
   const id = idField ? parent.string(idField, "'id'") : undefined;
   if (!idField) parent.report(item, "a module node has no 'id'");
-  if (id === undefined || !checkId(parent, id, parent.valuePos(idField!), "node id")) return undefined;
+  if (id === undefined || !checkId(parent, id, parent.valuePos(idField!), "node id")) {
+    return undefined;
+  }
   for (const [key, f] of fields) {
     if (MODULE_NODE_KEYS.includes(key)) continue;
     parent.report(
@@ -465,7 +484,9 @@ function readParams(ctx: Ctx, field: Field | undefined, id: string): Record<stri
 
 /** `PARAM_<KEY>` environment of params. */
 export function paramEnv(params: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [`PARAM_${k.toUpperCase()}`, v]));
+  return Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [`PARAM_${k.toUpperCase()}`, v]),
+  );
 }
 
 interface InnerScope {
@@ -572,14 +593,17 @@ function innerPath(ctx: Ctx, scalar: Scalar, s: InnerScope): string | undefined 
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(path)) return undefined;
   const beside = join(s.moduleDir, path);
   // A bare name not next to the module is a program on PATH.
-  if (!path.includes("/") && !/\.(py|ts|tsx|js|mjs)$/i.test(path) && !s.scope.files.isFile(beside)) {
+  if (
+    !path.includes("/") && !/\.(py|ts|tsx|js|mjs)$/i.test(path) && !s.scope.files.isFile(beside)
+  ) {
     return undefined;
   }
-  const rel = relative(s.scope.base, normalize(beside));
-  if (rel.startsWith("..") || isAbsolute(rel)) {
+  const inside = relative(s.scope.base, normalize(beside));
+  if (inside.startsWith("..") || isAbsolute(inside)) {
     ctx.report(scalar, `path '${path}' lies outside the dataflow's folder (${s.scope.base})`);
     return undefined;
   }
+  const rel = relative(s.scope.dir, normalize(beside));
   return rel.includes("/") ? rel : `./${rel}`;
 }
 
@@ -592,8 +616,9 @@ function substituteParams(ctx: Ctx, at: Scalar, text: string, s: InnerScope): st
       ctx.report(at, `'${all}' names param '${key}', which module node '${s.id}' does not pass`);
       return all;
     })
-    .replace(/\$\{PARAM_([A-Za-z0-9_]+)\}|\$PARAM_([A-Za-z0-9_]+)/g, (all, a?: string, b?: string) =>
-      byUpper.get((a ?? b)!) ?? all
+    .replace(
+      /\$\{PARAM_([A-Za-z0-9_]+)\}|\$PARAM_([A-Za-z0-9_]+)/g,
+      (all, a?: string, b?: string) => byUpper.get((a ?? b)!) ?? all,
     );
 }
 
@@ -621,7 +646,10 @@ function moduleOutputs(
     }
     if (producers.length === 1) out.set(output, producers[0]!);
     else if (producers.length === 0) {
-      ctx.report(at, `module '${header.name}' declares output '${output}', but no inner node sends it`);
+      ctx.report(
+        at,
+        `module '${header.name}' declares output '${output}', but no inner node sends it`,
+      );
     } else {
       ctx.report(
         at,

@@ -36,7 +36,7 @@ export interface SettingsDraft {
   outputTypes?: Map<string, Located>;
   inputTypes?: Map<string, Located>;
   /** Output ids named by `output_metadata` and `output_framing`, to check they exist. */
-  outputKeys: Located[];
+  outputKeys: (Located & { where: string })[];
   pathSha256?: Located;
 }
 
@@ -136,12 +136,12 @@ function readStringMap(ctx: Ctx, field: Field): Map<string, Located> | undefined
 }
 
 /** `output_metadata`: output id → list of metadata keys. */
-function readOutputMetadata(ctx: Ctx, field: Field, keys: Located[]): void {
+function readOutputMetadata(ctx: Ctx, field: Field, keys: SettingsDraft["outputKeys"]): void {
   if (isEmpty(field.value)) return;
   const map = ctx.map(field, "'output_metadata'", "a mapping of output ids to lists of keys");
   if (!map) return;
   for (const entry of ctx.entries(map, "in 'output_metadata'")) {
-    keys.push({ value: entry.key, at: ctx.pos(entry.keyNode) });
+    keys.push({ value: entry.key, at: ctx.pos(entry.keyNode), where: "output_metadata" });
     if (!isSeq(entry.value)) {
       ctx.report(
         ctx.valuePos(entry),
@@ -158,12 +158,12 @@ function readOutputMetadata(ctx: Ctx, field: Field, keys: Located[]): void {
 }
 
 /** `output_framing`: output id → `raw` | `arrow-ipc`. */
-function readFraming(ctx: Ctx, field: Field, keys: Located[]): void {
+function readFraming(ctx: Ctx, field: Field, keys: SettingsDraft["outputKeys"]): void {
   if (isEmpty(field.value)) return;
   const map = ctx.map(field, "'output_framing'", "a mapping of output ids to raw or arrow-ipc");
   if (!map) return;
   for (const entry of ctx.entries(map, "in 'output_framing'")) {
-    keys.push({ value: entry.key, at: ctx.pos(entry.keyNode) });
+    keys.push({ value: entry.key, at: ctx.pos(entry.keyNode), where: "output_framing" });
     const text = ctx.string(entry, `the framing of '${entry.key}'`);
     if (text !== undefined && !FRAMINGS.includes(text)) {
       ctx.report(

@@ -16,7 +16,6 @@ const TIMER_UNITS: Record<string, (n: number) => number> = {
 const TIMER_FORMS = "dora/timer/secs/N, dora/timer/millis/N or dora/timer/hz/N";
 const LOG_FORMS = "dora/logs, dora/logs/<level> or dora/logs/<level>/<node>";
 
-
 /** Parses `raw`; a node source is split at its first `/` (the output keeps any later ones). */
 export function parseInputSource(raw: string): ParsedSource {
   if (raw === "dora" || raw.startsWith("dora/")) return parseDoraSource(raw);

@@ -20,18 +20,18 @@
  * - A top-level `env:` applies to every node; a node's own `env:` (then `custom.envs`) wins.
  */
 import { dirname, resolve } from "node:path";
-import { isMap, isScalar, LineCounter, parseDocument } from "../../deps/yaml.ts";
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from "../../deps/yaml.ts";
 import { DoraError, errorMessage } from "../errors.ts";
 import { readDeploy, readEnv } from "./_fields.ts";
 import { checkGraph } from "./_graph.ts";
-import { expandModules, type ModuleFiles, paramEnv } from "./_modules.ts";
+import { expandModules, type FlatNode, type ModuleFiles, paramEnv } from "./_modules.ts";
 import { type NodeDefaults, type NodeDraft, readNode } from "./_node.ts";
 import { type FileProbe, resolveProgram } from "./_program.ts";
 import { applySchema, readSeconds } from "./_settings.ts";
 import { Ctx, describe, type Field, isEmpty } from "./_yaml.ts";
 import { keysAt } from "./schema.ts";
 import type { TypeRule } from "./type_compat.ts";
-import type { Dataflow, InputSpec, NodeSpec, Position, Problem } from "./types.ts";
+import type { Dataflow, InputSpec, NodeSpec, Problem } from "./types.ts";
 
 export type * from "./types.ts";
 export { splitShellWords } from "./shell_words.ts";
@@ -45,6 +45,8 @@ export interface ParseOptions {
   env?: Record<string, string>;
   /** How module files are read (default: the file system). */
   moduleFiles?: ModuleFiles;
+  /** The folder module files and their programs must lie in (default: the dataflow's). */
+  moduleBase?: string;
 }
 
 /** A resolved dataflow when the file is valid, otherwise every problem found. */
@@ -53,6 +55,8 @@ export interface ParseResult {
   problems: Problem[];
   /** Not errors: e.g. keys that are accepted but change nothing here. */
   notes: Problem[];
+  /** A valid file's YAML with its modules expanded (for `dora expand`, see expand.ts). */
+  expanded?: { doc: Document; nodes: FlatNode[] };
 }
 
 /**
@@ -62,6 +66,19 @@ export interface ParseResult {
 export async function parseDataflow(file: string, opts: ParseOptions = {}): Promise<ParseResult> {
   const absolute = resolve(Deno.cwd(), file);
   const bytes = await readDataflowFile(file, absolute);
+  return await parseDataflowBytes(file, absolute, bytes, opts);
+}
+
+/**
+ * `parseDataflow` of bytes already read (`file` as shown in problems, `absolute` for the
+ * folder nodes run in).
+ */
+export async function parseDataflowBytes(
+  file: string,
+  absolute: string,
+  bytes: Uint8Array,
+  opts: ParseOptions = {},
+): Promise<ParseResult> {
   const at1 = (message: string): ParseResult => ({
     problems: [{ file, line: 1, col: 1, message }],
     notes: [],
@@ -86,8 +103,9 @@ export async function parseDataflow(file: string, opts: ParseOptions = {}): Prom
   }
   const vars: Record<string, string | undefined> = opts.env ?? Deno.env.toObject();
   const dir = dirname(absolute);
-  const top = readTopLevel(ctx, vars, dir, opts.moduleFiles);
-  checkGraph(ctx, top.drafts, top.typeRules);
+  const top = readTopLevel(ctx, vars, dir, opts);
+  const moduleIds = new Set(top.flat.flatMap((n) => n.modules));
+  checkGraph(top.drafts, top.typeRules, moduleIds);
   const nodes = resolveNodes(ctx, top.drafts, dir, realProbe(vars.PATH ?? ""));
   await checkChecksums(top.drafts, nodes);
   const notes = sorted(ctx.notes, file);
@@ -97,7 +115,7 @@ export async function parseDataflow(file: string, opts: ParseOptions = {}): Prom
     dataflow.healthCheckIntervalMs = top.healthCheckIntervalMs;
   }
   if (top.exitWhenNodesFinish !== undefined) dataflow.exitWhenNodesFinish = top.exitWhenNodesFinish;
-  return { dataflow, problems: [], notes };
+  return { dataflow, problems: [], notes, expanded: { doc, nodes: top.flat } };
 }
 
 /** `file:line:col: message`, one line per problem (`prefix` e.g. `note: `). */
@@ -169,6 +187,7 @@ function keyAt(text: string, offset: number): string {
 /** What the top level of the file says, with every node read. */
 interface TopLevel {
   drafts: NodeDraft[];
+  flat: FlatNode[];
   healthCheckIntervalMs?: number;
   exitWhenNodesFinish?: boolean;
   typeRules: TypeRule[];
@@ -178,9 +197,9 @@ function readTopLevel(
   ctx: Ctx,
   vars: Record<string, string | undefined>,
   dir: string,
-  moduleFiles: ModuleFiles | undefined,
+  opts: ParseOptions,
 ): TopLevel {
-  const out: TopLevel = { drafts: [], typeRules: [] };
+  const out: TopLevel = { drafts: [], flat: [], typeRules: [] };
   const root = ctx.deref(ctx.doc.contents);
   if (isEmpty(root)) {
     ctx.report(root, "the file is empty: expected a mapping with a 'nodes' list");
@@ -228,7 +247,12 @@ function readTopLevel(
   if (items.length === 0) {
     ctx.report(ctx.valuePos(nodes), "'nodes' is empty: a dataflow needs at least one node");
   }
-  const flat = expandModules(ctx, items, { dataflowDir: dir, vars, files: moduleFiles });
+  const flat = out.flat = expandModules(ctx, items, {
+    dataflowDir: dir,
+    vars,
+    files: opts.moduleFiles,
+    base: opts.moduleBase,
+  });
   for (const node of flat) {
     const params = paramEnv(node.params);
     const draft = readNode(node.ctx, node.item, node.index, {
@@ -258,9 +282,10 @@ function readTypeRules(ctx: Ctx, field: Field): TypeRule[] {
   const rules: TypeRule[] = [];
   for (const item of seq ? ctx.items(seq) : []) {
     if (!isMap(item)) {
-      ctx.report(item ?? seq, `a type rule must be a mapping with 'from' and 'to', found ${
-        describe(item)
-      }`);
+      ctx.report(
+        item ?? seq,
+        `a type rule must be a mapping with 'from' and 'to', found ${describe(item)}`,
+      );
       continue;
     }
     const fields = ctx.fields(item, ["from", "to"], "in a type rule");
@@ -338,9 +363,7 @@ function applySettings(node: NodeSpec, draft: NodeDraft): void {
   if (s.logs) node.logs = s.logs;
   if (s.cpuAffinity) node.cpuAffinity = s.cpuAffinity;
   const types = (map: Map<string, { value: string }> | undefined) =>
-    map && map.size > 0
-      ? Object.fromEntries([...map].map(([k, v]) => [k, v.value]))
-      : undefined;
+    map && map.size > 0 ? Object.fromEntries([...map].map(([k, v]) => [k, v.value])) : undefined;
   const outputTypes = types(s.outputTypes);
   if (outputTypes) node.outputTypes = outputTypes;
   const inputTypes = types(s.inputTypes);

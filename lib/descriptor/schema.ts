@@ -370,7 +370,12 @@ export const SCHEMA: readonly KeyInfo[] = [
   },
 
   // --- the long form of an input ---
-  { place: "input", key: "source", status: "implemented", meaning: "`<node>/<output>` or built-in" },
+  {
+    place: "input",
+    key: "source",
+    status: "implemented",
+    meaning: "`<node>/<output>` or built-in",
+  },
   {
     place: "input",
     key: "queue_size",

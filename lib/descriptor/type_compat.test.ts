@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { parseType, typeMismatch } from "./type_compat.ts";
 
 Deno.test("parseType splits a URN into its base and parameters", () => {
-  assert.deepEqual(parseType("std/media/v1/Image"), { base: "std/media/v1/Image", params: new Map() });
+  assert.deepEqual(parseType("std/media/v1/Image"), {
+    base: "std/media/v1/Image",
+    params: new Map(),
+  });
   assert.deepEqual(
     parseType(" std/media/v1/AudioFrame[sample_type=f32, channels = 2] "),
     {

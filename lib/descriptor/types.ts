@@ -19,7 +19,6 @@ export interface Problem extends Position {
   message: string;
 }
 
-
 /** Where an input's messages come from. */
 export type InputSource =
   | { kind: "node"; node: string; output: string }

@@ -9,7 +9,14 @@
 export type LogLevel = "stdout" | "trace" | "debug" | "info" | "warn" | "error";
 
 /** Every level, most verbose first. */
-export const LOG_LEVELS: readonly LogLevel[] = ["stdout", "trace", "debug", "info", "warn", "error"];
+export const LOG_LEVELS: readonly LogLevel[] = [
+  "stdout",
+  "trace",
+  "debug",
+  "info",
+  "warn",
+  "error",
+];
 
 const RANK: Record<LogLevel, number> = {
   stdout: 0,
