@@ -57,6 +57,13 @@ program.command("run")
     new Option("--restart-policy <policy>", "override every node's restart policy")
       .choices(["never", "no", "on-failure", "always"]),
   )
+  .option("--log-level <level>", "show records from this level: stdout|trace|debug|info|warn|error")
+  .option("--stop-after <duration>", "stop gracefully after this long (e.g. 30s), exit 0")
+  .option("--uv", "run Python nodes with 'uv run' (the environment 'build --uv' prepared)")
+  .option(
+    "--exit-when-nodes-finish [bool]",
+    "timer inputs do not keep a node whose data inputs closed (overrides the YAML)",
+  )
   .action((file, opts) => exec(async () => (await import("./lib/cli/run.ts")).run(file, opts)));
 
 program.command("build")
@@ -90,6 +97,10 @@ program.command("start")
     new Option("--restart-policy <policy>", "override every node's restart policy")
       .choices(["never", "no", "on-failure", "always"]),
   )
+  .option(
+    "--exit-when-nodes-finish [bool]",
+    "timer inputs do not keep a node whose data inputs closed (overrides the YAML)",
+  )
   .option("--cpu-limit <cpus>", "CPU limit per node, e.g. 2.0")
   .option("--memory-limit <size>", "memory limit per node, e.g. 4G")
   .option("--json", "print the result as JSON")
@@ -115,6 +126,9 @@ program.command("logs")
   .option("--tail <n>", "only the last N lines")
   .option("-f, --follow", "keep printing new lines until the dataflow ends or Ctrl-C")
   .option("--since <duration>", "only lines newer than this (e.g. 10m, 2h)")
+  .option("--until <duration>", "only lines older than this (e.g. 5m)")
+  .option("--level <level>", "only records from this level: stdout|trace|debug|info|warn|error")
+  .option("--grep <text>", "only lines containing this text (any case)")
   .option("--json", "one JSON object per line")
   .addOption(portOption())
   .action((dataflow, node, opts) =>

@@ -23,6 +23,9 @@ import type {
   StopOptions,
 } from "./types.ts";
 
+/** dora's default `health_check_interval`. */
+const DEFAULT_HEALTH_INTERVAL_MS = 5000;
+
 /** Supervises the processes of one dataflow. */
 export class DataflowRuntime {
   /** Resolves when every node has exited (dynamic nodes excepted, unless all are dynamic). */
@@ -44,6 +47,8 @@ export class DataflowRuntime {
   #baseEnv: Record<string, string>;
   /** Set while `replace` runs: the dataflow must not end when the old nodes are gone. */
   #replacing: Promise<void> | undefined;
+  #healthTimer: ReturnType<typeof setInterval> | undefined;
+  #graceTimers = new Set<ReturnType<typeof setTimeout>>();
 
   private constructor(private readonly opts: RuntimeOptions, startedAt: string) {
     this.startedAt = startedAt;
@@ -53,6 +58,56 @@ export class DataflowRuntime {
     this.#plane = opts.plane;
     this.#runners = opts.dataflow.nodes.map((spec) => this.#makeRunner(spec));
     this.finished = new Promise((resolve) => this.#settle = resolve);
+    this.#watchPlane();
+  }
+
+  /** The plane tells us when a node got STOP for closed inputs (`finish_grace_secs`). */
+  #watchPlane(): void {
+    this.#plane?.watch?.({ inputsClosed: (id) => this.#inputsClosed(id) });
+  }
+
+  #inputsClosed(id: string): void {
+    const runner = this.#runners.find((r) => r.id === id);
+    const grace = runner?.spec.finishGraceMs;
+    if (!runner || grace === undefined) return;
+    const generation = runner.generation;
+    const timer = setTimeout(() => {
+      this.#graceTimers.delete(timer);
+      if (runner.generation !== generation) return;
+      runner.killFor(
+        `still running ${formatSeconds(grace)} after its inputs closed (finish_grace_secs)`,
+        "(finish_grace_secs)",
+      );
+    }, grace);
+    this.#graceTimers.add(timer);
+  }
+
+  /**
+   * `health_check_timeout`: every `health_check_interval` (default 5 s), a node connected to
+   * the data plane that has been silent longer than its timeout is killed; its restart policy
+   * then decides, as after a crash.
+   */
+  #startHealthChecks(): void {
+    if (this.#healthTimer !== undefined) clearInterval(this.#healthTimer);
+    this.#healthTimer = undefined;
+    if (!this.#dataflow.nodes.some((n) => n.healthCheckTimeoutMs !== undefined)) return;
+    const every = this.#dataflow.healthCheckIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
+    this.#healthTimer = setInterval(() => this.#checkHealth(), every);
+  }
+
+  #checkHealth(): void {
+    const now = Date.now();
+    for (const runner of this.#runners) {
+      const timeout = runner.spec.healthCheckTimeoutMs;
+      if (timeout === undefined || runner.status !== "Running") continue;
+      const last = this.#plane?.lastActivity?.(runner.id);
+      if (last === undefined || now - last <= timeout) continue;
+      runner.killFor(
+        `no activity for ${formatSeconds(now - last)} (health_check_timeout ` +
+          `${formatSeconds(timeout)}): killing it`,
+        "(health_check_timeout)",
+      );
+    }
   }
 
   #makeRunner(spec: NodeSpec): NodeRunner {
@@ -70,6 +125,7 @@ export class DataflowRuntime {
       onWarning: opts.onWarning,
       restart: opts.restart,
       launcher: opts.launcher,
+      uv: opts.uv,
     });
   }
 
@@ -93,6 +149,7 @@ export class DataflowRuntime {
     const runtime = new DataflowRuntime(opts, new Date().toISOString());
     await runtime.#prepareDirs();
     for (const runner of runtime.#runners) if (runner.kind !== "dynamic") await runner.spawn();
+    runtime.#startHealthChecks();
     runtime.#settle(runtime.#watch());
     runtime.opts.onChange?.();
     return runtime;
@@ -115,6 +172,7 @@ export class DataflowRuntime {
       const node = snapshot.nodes.find((n) => n.id === runner.id);
       if (node) runner.adopt(node);
     }
+    runtime.#startHealthChecks();
     runtime.#settle(runtime.#watch());
     runtime.opts.onChange?.();
     return runtime;
@@ -233,6 +291,8 @@ export class DataflowRuntime {
       }
       const restarts = new Map(old.map((runner) => [runner.id, runner.restarts]));
       this.#dataflow = dataflow;
+      this.#watchPlane();
+      this.#startHealthChecks();
       this.#runners = dataflow.nodes.map((spec) => this.#makeRunner(spec));
       for (const runner of this.#runners) {
         runner.restarts = restarts.get(runner.id) ?? 0;
@@ -342,6 +402,10 @@ export class DataflowRuntime {
         break;
       }
     }
+    if (this.#healthTimer !== undefined) clearInterval(this.#healthTimer);
+    this.#healthTimer = undefined;
+    for (const timer of this.#graceTimers) clearTimeout(timer);
+    this.#graceTimers.clear();
     for (const runner of this.#runners) {
       runner.markStopped();
       runner.close();
