@@ -465,6 +465,8 @@ export class NodeRunner {
         { startedAt: this.startedAt ? Date.parse(this.startedAt) : endedAt, endedAt },
       );
     const restartInMs = decision && "restartInMs" in decision ? decision.restartInMs : undefined;
+    // Lines the node wrote before it exited reach their receivers before its outputs close.
+    this.#output.drain();
     this.#plane?.nodeExited(this.id, restartInMs !== undefined || reloading);
     if (!pidReused && this.pid !== null) {
       const { leftovers, killed } = await reapGroup(this.pid, LEFTOVER_GRACE_MS);

@@ -80,6 +80,11 @@ export class NodeOutput {
     }
   }
 
+  /** Reads and hands on every complete line buffered now (the FIFOs stay open). */
+  drain(): void {
+    for (const output of this.#streams) output.handle.drain();
+  }
+
   /** Reads what is left, then stops reading and removes the FIFOs. */
   close(): void {
     for (const output of this.#streams.splice(0)) {
