@@ -601,7 +601,7 @@ function innerPath(ctx: Ctx, scalar: Scalar, s: InnerScope): string | undefined 
   const inside = relative(s.scope.base, normalize(beside));
   if (inside.startsWith("..") || isAbsolute(inside)) {
     ctx.report(scalar, `path '${path}' lies outside the dataflow's folder (${s.scope.base})`);
-    return undefined;
+    return normalize(beside); // absolute: no second problem about a missing file
   }
   const rel = relative(s.scope.dir, normalize(beside));
   return rel.includes("/") ? rel : `./${rel}`;
