@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { dora, pollUntil } from "./helpers.ts";
 import { listJson } from "./daemon_helpers.ts";
 import {
-  DP,
   eventsIn,
   FIX,
   linesOf,
