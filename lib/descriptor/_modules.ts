@@ -111,14 +111,20 @@ interface Scope {
   dir: string;
   /** Module files being expanded (cycle check). */
   seen: Set<string>;
+  /** Ids of every module node met, expanded or not (references to them are checked here). */
+  moduleIds: Set<string>;
 }
 
-/** Expands the module nodes among `items` (the dataflow's `nodes`). */
+/**
+ * Expands the module nodes among `items` (the dataflow's `nodes`). Returns the flat nodes and
+ * the ids of the module nodes (a reference to one that could not be expanded is not worth a
+ * second problem).
+ */
 export function expandModules(
   ctx: Ctx,
   items: (YamlNode | null)[],
   opts: ExpandOptions,
-): FlatNode[] {
+): { nodes: FlatNode[]; moduleIds: Set<string> } {
   const files = opts.files ?? realModuleFiles;
   const canonical = (path: string) => {
     try {
@@ -129,7 +135,7 @@ export function expandModules(
   };
   const dir = canonical(opts.dataflowDir);
   const base = opts.base === undefined ? dir : canonical(opts.base);
-  const scope: Scope = { opts, files, base, dir, seen: new Set() };
+  const scope: Scope = { opts, files, base, dir, seen: new Set(), moduleIds: new Set() };
   const plain = (item: YamlNode | null, index: number): FlatNode => ({
     ctx,
     item,
@@ -139,9 +145,11 @@ export function expandModules(
     buildBefore: [],
     modules: [],
   });
-  if (!items.some((item) => moduleField(ctx, item))) return items.map(plain);
+  if (!items.some((item) => moduleField(ctx, item))) {
+    return { nodes: items.map(plain), moduleIds: scope.moduleIds };
+  }
   const { nodes } = expandLevel(ctx, items, opts.dataflowDir, scope, 0, plain);
-  return nodes;
+  return { nodes, moduleIds: scope.moduleIds };
 }
 
 /** Expands one list of nodes (a dataflow's or a module's); returns the flat list. */
@@ -162,6 +170,8 @@ function expandLevel(
       nodes.push(wrap(item, index));
       return;
     }
+    const id = idOf(ctx, item);
+    if (id !== undefined) scope.moduleIds.add(id);
     const expanded = expandModuleNode(ctx, item, field, dir, scope, depth, wrap(item, index));
     if (!expanded) return;
     outputMaps.set(expanded.id, expanded.outputs);

@@ -104,8 +104,7 @@ export async function parseDataflowBytes(
   const vars: Record<string, string | undefined> = opts.env ?? Deno.env.toObject();
   const dir = dirname(absolute);
   const top = readTopLevel(ctx, vars, dir, opts);
-  const moduleIds = new Set(top.flat.flatMap((n) => n.modules));
-  checkGraph(top.drafts, top.typeRules, moduleIds);
+  checkGraph(top.drafts, top.typeRules, top.moduleIds);
   const nodes = resolveNodes(ctx, top.drafts, dir, realProbe(vars.PATH ?? ""));
   await checkChecksums(top.drafts, nodes);
   const notes = sorted(ctx.notes, file);
@@ -188,6 +187,7 @@ function keyAt(text: string, offset: number): string {
 interface TopLevel {
   drafts: NodeDraft[];
   flat: FlatNode[];
+  moduleIds: Set<string>;
   healthCheckIntervalMs?: number;
   exitWhenNodesFinish?: boolean;
   typeRules: TypeRule[];
@@ -199,7 +199,7 @@ function readTopLevel(
   dir: string,
   opts: ParseOptions,
 ): TopLevel {
-  const out: TopLevel = { drafts: [], flat: [], typeRules: [] };
+  const out: TopLevel = { drafts: [], flat: [], moduleIds: new Set(), typeRules: [] };
   const root = ctx.deref(ctx.doc.contents);
   if (isEmpty(root)) {
     ctx.report(root, "the file is empty: expected a mapping with a 'nodes' list");
@@ -247,13 +247,15 @@ function readTopLevel(
   if (items.length === 0) {
     ctx.report(ctx.valuePos(nodes), "'nodes' is empty: a dataflow needs at least one node");
   }
-  const flat = out.flat = expandModules(ctx, items, {
+  const expanded = expandModules(ctx, items, {
     dataflowDir: dir,
     vars,
     files: opts.moduleFiles,
     base: opts.moduleBase,
   });
-  for (const node of flat) {
+  out.flat = expanded.nodes;
+  out.moduleIds = expanded.moduleIds;
+  for (const node of out.flat) {
     const params = paramEnv(node.params);
     const draft = readNode(node.ctx, node.item, node.index, {
       ...defaults,
