@@ -263,9 +263,13 @@ function watchPatterns(flag: string | undefined): string[] | undefined {
   return patterns;
 }
 
-/** Supervisor lines not worth a terminal line: spawns, and routine hot reload stops. */
+/**
+ * Supervisor lines not worth a terminal line: spawns, routine hot reload stops, and warnings
+ * (already printed as `Warning: ...`).
+ */
 function quietDoraLine(text: string): boolean {
   return text.startsWith("started (pid") || text === "restarting for hot reload" ||
+    text.startsWith("warning: ") ||
     (text.startsWith("stopped for hot reload:") && !text.includes("SIGKILL"));
 }
 

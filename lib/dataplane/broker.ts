@@ -208,9 +208,15 @@ export class Broker {
     }
   }
 
-  /** Tells `listener` when a node gets STOP because its inputs closed. */
+  /** Tells `listener` when a node gets STOP because its inputs closed, and node warnings. */
   watch(listener: PlaneListener): void {
     this.#listeners.push(listener);
+  }
+
+  /** A warning about one node: to the runtime's listeners, else to the owner's hook. */
+  #nodeWarning(nodeId: string, message: string): void {
+    if (this.#listeners.length === 0) this.#hooks.onWarning(nodeId, message);
+    for (const listener of this.#listeners) listener.nodeWarning(nodeId, message);
   }
 
   /** Whether some input listens to `dora/logs`. */
@@ -389,7 +395,7 @@ export class Broker {
     if (dropped && route.backpressure && !route.warnedDrop) {
       route.warnedDrop = true;
       const cap = node.queue.lane(route.input)!.queueSize * BACKPRESSURE_FACTOR;
-      this.#hooks.onWarning(
+      this.#nodeWarning(
         node.spec.id,
         `input '${route.input}' of node '${node.spec.id}' is full (backpressure holds ${cap} ` +
           "messages): dropping its oldest messages",
@@ -408,7 +414,7 @@ export class Broker {
       if (now - route.last <= route.timeoutMs!) continue;
       route.broken = true;
       node.queue.push({ type: Frame.INPUT_CLOSED, input: route.input });
-      this.#hooks.onWarning(
+      this.#nodeWarning(
         node.spec.id,
         `input '${route.input}' of node '${node.spec.id}' got no message for ` +
           `${route.timeoutMs! / 1000}s (input_timeout): sent INPUT_CLOSED; its next message ` +

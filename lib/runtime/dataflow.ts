@@ -63,7 +63,14 @@ export class DataflowRuntime {
 
   /** The plane tells us when a node got STOP for closed inputs (`finish_grace_secs`). */
   #watchPlane(): void {
-    this.#plane?.watch?.({ inputsClosed: (id) => this.#inputsClosed(id) });
+    this.#plane?.watch?.({
+      inputsClosed: (id) => this.#inputsClosed(id),
+      nodeWarning: (id, message) => {
+        const runner = this.#runners.find((r) => r.id === id);
+        if (runner) runner.warn(message);
+        else this.opts.onWarning?.(id, message);
+      },
+    });
   }
 
   #inputsClosed(id: string): void {

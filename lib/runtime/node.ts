@@ -315,6 +315,12 @@ export class NodeRunner {
     this.kill(because);
   }
 
+  /** A warning about this node: shown (or logged by the daemon) and in the node's log. */
+  warn(message: string): void {
+    this.#warn(message);
+    this.#dora(`warning: ${message}`);
+  }
+
   /** The cores of `wanted` this process may use; the others are skipped with a warning. */
   #affinity(wanted: number[]): number[] | undefined {
     try {

@@ -68,6 +68,12 @@ export interface DataPlane {
 export interface PlaneListener {
   /** The node got STOP because its inputs closed (for `finish_grace_secs`). */
   inputsClosed(nodeId: string): void;
+  /**
+   * Something the user should know about one node (an input timed out, a backpressure queue
+   * overflowed): the runtime writes it to the node's log and warns. Without a listener the plane
+   * gives it to `onWarning`.
+   */
+  nodeWarning(nodeId: string, message: string): void;
 }
 
 /** How a data plane is created for one dataflow run. */
