@@ -214,6 +214,15 @@ function readTopLevel(
     return out;
   }
   const top = root;
+  const header = top.items.find((pair) => isScalar(pair.key) && pair.key.value === "module");
+  if (header) {
+    ctx.report(
+      header.key as Field["keyNode"],
+      "this is a module file (it has a 'module:' header), not a dataflow: check it with " +
+        "'dora expand --module FILE', or use it from a dataflow node with 'module: FILE'",
+    );
+    return out;
+  }
   const fields = ctx.fields(top, TOP_KEYS, "at the top level");
   applySchema(ctx, fields, "dataflow");
   const defaults: NodeDefaults = { env: {}, vars };

@@ -316,3 +316,10 @@ Deno.test("modules: a module file checked on its own (expand --module)", async (
     );
   });
 });
+
+Deno.test("modules: a module file given as a dataflow says what it is", async () => {
+  assert.deepEqual(await problemsOf(TRANSFORM, {}), [
+    "dataflow.yml:1:1: this is a module file (it has a 'module:' header), not a dataflow: check " +
+    "it with 'dora expand --module FILE', or use it from a dataflow node with 'module: FILE'",
+  ]);
+});
