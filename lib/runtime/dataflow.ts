@@ -13,6 +13,7 @@
 import { runDir, settings } from "../config.ts";
 import type { Dataflow, NodeSpec } from "../descriptor/types.ts";
 import { NodeRunner } from "./node.ts";
+import { Watchdogs } from "./watchdogs.ts";
 import type { DataPlane } from "./plane.ts";
 import type {
   DataflowResult,
@@ -22,9 +23,6 @@ import type {
   StopEvent,
   StopOptions,
 } from "./types.ts";
-
-/** dora's default `health_check_interval`. */
-const DEFAULT_HEALTH_INTERVAL_MS = 5000;
 
 /** Supervises the processes of one dataflow. */
 export class DataflowRuntime {
@@ -47,8 +45,7 @@ export class DataflowRuntime {
   #baseEnv: Record<string, string>;
   /** Set while `replace` runs: the dataflow must not end when the old nodes are gone. */
   #replacing: Promise<void> | undefined;
-  #healthTimer: ReturnType<typeof setInterval> | undefined;
-  #graceTimers = new Set<ReturnType<typeof setTimeout>>();
+  #watchdogs = new Watchdogs(() => this.#runners, () => this.#plane);
 
   private constructor(private readonly opts: RuntimeOptions, startedAt: string) {
     this.startedAt = startedAt;
@@ -64,57 +61,13 @@ export class DataflowRuntime {
   /** The plane tells us when a node got STOP for closed inputs (`finish_grace_secs`). */
   #watchPlane(): void {
     this.#plane?.watch?.({
-      inputsClosed: (id) => this.#inputsClosed(id),
+      inputsClosed: (id) => this.#watchdogs.inputsClosed(id),
       nodeWarning: (id, message) => {
         const runner = this.#runners.find((r) => r.id === id);
         if (runner) runner.warn(message);
         else this.opts.onWarning?.(id, message);
       },
     });
-  }
-
-  #inputsClosed(id: string): void {
-    const runner = this.#runners.find((r) => r.id === id);
-    const grace = runner?.spec.finishGraceMs;
-    if (!runner || grace === undefined) return;
-    const generation = runner.generation;
-    const timer = setTimeout(() => {
-      this.#graceTimers.delete(timer);
-      if (runner.generation !== generation) return;
-      runner.killFor(
-        `still running ${formatSeconds(grace)} after its inputs closed (finish_grace_secs)`,
-        "(finish_grace_secs)",
-      );
-    }, grace);
-    this.#graceTimers.add(timer);
-  }
-
-  /**
-   * `health_check_timeout`: every `health_check_interval` (default 5 s), a node connected to
-   * the data plane that has been silent longer than its timeout is killed; its restart policy
-   * then decides, as after a crash.
-   */
-  #startHealthChecks(): void {
-    if (this.#healthTimer !== undefined) clearInterval(this.#healthTimer);
-    this.#healthTimer = undefined;
-    if (!this.#dataflow.nodes.some((n) => n.healthCheckTimeoutMs !== undefined)) return;
-    const every = this.#dataflow.healthCheckIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
-    this.#healthTimer = setInterval(() => this.#checkHealth(), every);
-  }
-
-  #checkHealth(): void {
-    const now = Date.now();
-    for (const runner of this.#runners) {
-      const timeout = runner.spec.healthCheckTimeoutMs;
-      if (timeout === undefined || runner.status !== "Running") continue;
-      const last = this.#plane?.lastActivity?.(runner.id);
-      if (last === undefined || now - last <= timeout) continue;
-      runner.killFor(
-        `no activity for ${formatSeconds(now - last)} (health_check_timeout ` +
-          `${formatSeconds(timeout)}): killing it`,
-        "(health_check_timeout)",
-      );
-    }
   }
 
   #makeRunner(spec: NodeSpec): NodeRunner {
@@ -156,7 +109,7 @@ export class DataflowRuntime {
     const runtime = new DataflowRuntime(opts, new Date().toISOString());
     await runtime.#prepareDirs();
     for (const runner of runtime.#runners) if (runner.kind !== "dynamic") await runner.spawn();
-    runtime.#startHealthChecks();
+    runtime.#watchdogs.start(runtime.#dataflow);
     runtime.#settle(runtime.#watch());
     runtime.opts.onChange?.();
     return runtime;
@@ -179,7 +132,7 @@ export class DataflowRuntime {
       const node = snapshot.nodes.find((n) => n.id === runner.id);
       if (node) runner.adopt(node);
     }
-    runtime.#startHealthChecks();
+    runtime.#watchdogs.start(runtime.#dataflow);
     runtime.#settle(runtime.#watch());
     runtime.opts.onChange?.();
     return runtime;
@@ -299,7 +252,7 @@ export class DataflowRuntime {
       const restarts = new Map(old.map((runner) => [runner.id, runner.restarts]));
       this.#dataflow = dataflow;
       this.#watchPlane();
-      this.#startHealthChecks();
+      this.#watchdogs.start(dataflow);
       this.#runners = dataflow.nodes.map((spec) => this.#makeRunner(spec));
       for (const runner of this.#runners) {
         runner.restarts = restarts.get(runner.id) ?? 0;
@@ -409,10 +362,7 @@ export class DataflowRuntime {
         break;
       }
     }
-    if (this.#healthTimer !== undefined) clearInterval(this.#healthTimer);
-    this.#healthTimer = undefined;
-    for (const timer of this.#graceTimers) clearTimeout(timer);
-    this.#graceTimers.clear();
+    this.#watchdogs.stop();
     for (const runner of this.#runners) {
       runner.markStopped();
       runner.close();
