@@ -12,7 +12,6 @@
  * INPUT_CLOSED but stays open: its next message comes after INPUT_RECOVERED.
  */
 import type { LogLevel, NodeSpec } from "../descriptor/types.ts";
-import { passesLevel } from "../logs/levels.ts";
 import type { PlaneListener } from "../runtime/plane.ts";
 import type { FrameConn } from "../../node/ts/conn.ts";
 import {
@@ -25,6 +24,16 @@ import {
 } from "../../node/ts/frames.ts";
 import { Kind } from "../../node/ts/values.ts";
 import { EventQueue, type InputCounters } from "./queue.ts";
+import {
+  BACKPRESSURE_FACTOR,
+  laneCapacity,
+  type LogRoute,
+  logWanted,
+  type NodeState,
+  type Route,
+  takesPart,
+  timeoutCheckMs,
+} from "./routes.ts";
 import { GridTimer } from "./timers.ts";
 import type { SharedFiles } from "./shared_files.ts";
 
@@ -39,62 +48,6 @@ const NO_PARAMS = new Uint8Array(0);
 const EXIT_DRAIN_MS = 1000;
 /** ERROR events waiting for one node beyond this are not queued (a misbehaving client). */
 const MAX_PENDING_ERRORS = 16;
-/** `queue_policy: backpressure` holds this many times `queue_size` before dropping. */
-export const BACKPRESSURE_FACTOR = 10;
-/** Input timeouts are checked at least this often... */
-const DEFAULT_CHECK_MS = 5000;
-/** ...and never more often than this. */
-const MIN_CHECK_MS = 20;
-
-/** One subscriber of an output, timer or log stream: a node's input. */
-interface Route {
-  node: NodeState;
-  input: string;
-  idBytes: Uint8Array;
-  /** `input_timeout`. */
-  timeoutMs?: number;
-  /** When its last message arrived (undefined: none yet, the timeout is not armed). */
-  last?: number;
-  /** Closed by its timeout; the next message recovers it. */
-  broken?: boolean;
-  /** `queue_policy: backpressure` (a drop at its hard cap is reported). */
-  backpressure?: boolean;
-  warnedDrop?: boolean;
-}
-
-/** A `dora/logs[/<level>[/<node>]]` input. */
-interface LogRoute {
-  route: Route;
-  minLevel?: LogLevel;
-  source?: string;
-}
-
-/** The broker's view of one node. */
-export interface NodeState {
-  spec: NodeSpec;
-  token: string;
-  conn: FrameConn | null;
-  connectedOnce: boolean;
-  /** Exited for good: its outputs are closed, nothing more is queued for it. */
-  finished: boolean;
-  queue: EventQueue;
-  /** Inputs fed by nodes (not timers) that are still open. */
-  openInputs: Set<string>;
-  /** A READY is outstanding: the next events go out at once. */
-  ready: boolean;
-  welcomed: boolean;
-  stopQueued: boolean;
-  pendingErrors: number;
-  /** The process exited but its connection is still being read (its last frames). */
-  exiting?: { willRestart: boolean; timer: ReturnType<typeof setTimeout> };
-  /** Outputs the node may send on (declared ones plus `send_stdout_as` / `send_logs_as`). */
-  outputs: Set<string>;
-  /** When it last sent a frame (ms since the epoch). */
-  lastActivity: number;
-  /** It has timer inputs (they never close). */
-  hasTimers: boolean;
-}
-
 /** What the broker reports to its owner. */
 export interface BrokerHooks {
   onWarning(nodeId: string | undefined, message: string): void;
@@ -141,11 +94,9 @@ export class Broker {
       const outputs = new Set(spec.outputs);
       if (spec.sendStdoutAs) outputs.add(spec.sendStdoutAs);
       if (spec.logs?.sendLogsAs) outputs.add(spec.logs.sendLogsAs);
-      const lanes = Object.entries(spec.inputs).map(([id, i]): [string, number, number] => [
-        id,
-        i.queueSize,
-        i.queuePolicy === "backpressure" ? i.queueSize * BACKPRESSURE_FACTOR : i.queueSize,
-      ]);
+      const lanes = Object.entries(spec.inputs).map((
+        [id, i],
+      ): [string, number, number] => [id, i.queueSize, laneCapacity(i)]);
       this.nodes.set(spec.id, {
         spec,
         token: tokens.get(spec.id)!,
@@ -199,11 +150,7 @@ export class Broker {
       this.#barrierTimer = setTimeout(() => this.#barrierTimeout(), options.startupTimeoutMs);
     }
     if (this.#timed.length > 0) {
-      const shortest = Math.min(...this.#timed.map((r) => r.timeoutMs!));
-      const every = Math.max(
-        MIN_CHECK_MS,
-        Math.min(options.checkIntervalMs ?? DEFAULT_CHECK_MS, shortest / 2),
-      );
+      const every = timeoutCheckMs(this.#timed.map((r) => r.timeoutMs!), options.checkIntervalMs);
       this.#checkTimer = setInterval(() => this.#checkTimeouts(), every);
     }
   }
@@ -365,11 +312,8 @@ export class Broker {
 
   /** A log record of `nodeId` (JSON `LogMessage`) to the `dora/logs` inputs that want it. */
   routeLog(nodeId: string, level: LogLevel, message: Uint8Array): void {
-    for (const { route, minLevel, source } of this.#logRoutes) {
-      // A node never gets its own logs (that would feed back into itself).
-      if (route.node.spec.id === nodeId || (source !== undefined && source !== nodeId)) continue;
-      if (minLevel !== undefined && !passesLevel(level, minLevel)) continue;
-      this.#enqueueInput(route, message, undefined);
+    for (const logs of this.#logRoutes) {
+      if (logWanted(logs, nodeId, level)) this.#enqueueInput(logs.route, message, undefined);
     }
   }
 
@@ -583,8 +527,5 @@ export class Broker {
   }
 }
 
-/** Whether the startup barrier waits for this node: it has inputs or real outputs. */
-export function takesPart(spec: NodeSpec): boolean {
-  if (Object.keys(spec.inputs).length > 0) return true;
-  return spec.outputs.some((o) => o !== spec.sendStdoutAs && o !== spec.logs?.sendLogsAs);
-}
+export { takesPart };
+export type { NodeState };
