@@ -4,7 +4,7 @@
  * `cpu_affinity`, `run --stop-after`, `run --uv`, and a type mismatch reported by `check`.
  */
 import assert from "node:assert/strict";
-import { dora, pollUntil } from "./helpers.ts";
+import { dora, pollUntil, ROOT } from "./helpers.ts";
 import { listJson } from "./daemon_helpers.ts";
 import {
   eventsIn,
@@ -191,6 +191,15 @@ Deno.test("modules: a module dataflow expands and runs; dora expand prints it", 
     assert.match(check.stdout, /is a valid module/);
     const broken = await dora(["expand", `${home.dir}/nope.yml`], { env: home.env });
     assert.equal(broken.code, 1);
+  });
+});
+
+Deno.test("examples/module-dataflow runs: every doubled value reaches the receiver", async () => {
+  await withHome(async (home) => {
+    const res = await runFlow(home, `${ROOT}/examples/module-dataflow/dataflow.yml`);
+    const got = linesOf(res.stdout, "receiver").filter((l) => l.startsWith("received "));
+    assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => `received ${i * 2}`));
+    assert.ok(linesOf(res.stdout, "sender").includes("INFO  sent value=19"));
   });
 });
 
