@@ -30,7 +30,7 @@ import {
   sourceScalar,
 } from "./_module_tree.ts";
 import { type Ctx, type Field, isEmpty, scalarText } from "./_yaml.ts";
-import { keysAt } from "./schema.ts";
+import { keysAt, moduleNodeKeys } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 
 export { MAX_MODULE_BYTES, type ModuleFiles, realModuleFiles } from "./_module_file.ts";
@@ -38,21 +38,6 @@ export { MODULE_INPUT, paramEnv } from "./_module_rewrite.ts";
 
 /** Deepest nesting of modules. */
 export const MAX_MODULE_DEPTH = 8;
-
-/** Keys a module node may have besides what propagates into the module. */
-const MODULE_NODE_KEYS = [
-  "id",
-  "name",
-  "description",
-  "module",
-  "inputs",
-  "outputs",
-  "params",
-  "env",
-  "build",
-  "deploy",
-  "_unstable_deploy",
-];
 
 /** One node after expansion, with what its module node hands down to it. */
 export interface FlatNode {
@@ -175,7 +160,7 @@ function expandModuleNode(
     return undefined;
   }
   for (const [key, f] of fields) {
-    if (MODULE_NODE_KEYS.includes(key)) continue;
+    if (moduleNodeKeys().includes(key)) continue;
     parent.report(
       f.keyNode,
       `'${key}' does not apply to module node '${id}': a module node has no program of its own ` +

@@ -44,6 +44,8 @@ export interface KeyInfo {
   ours?: boolean;
   /** An older spelling dora still reads. */
   legacy?: boolean;
+  /** A key a `module:` node takes too (the others belong on the module's inner nodes). */
+  moduleNode?: boolean;
 }
 
 const SINGLE_MACHINE = "dora for Deno runs every node on this machine";
@@ -122,9 +124,21 @@ export const SCHEMA: readonly KeyInfo[] = [
   },
 
   // --- a node: identity and source ---
-  { place: "node", key: "id", status: "implemented", meaning: "unique node id" },
-  { place: "node", key: "name", status: "implemented", meaning: "display name (metadata)" },
-  { place: "node", key: "description", status: "implemented", meaning: "description (metadata)" },
+  { place: "node", key: "id", moduleNode: true, status: "implemented", meaning: "unique node id" },
+  {
+    place: "node",
+    key: "name",
+    moduleNode: true,
+    status: "implemented",
+    meaning: "display name (metadata)",
+  },
+  {
+    place: "node",
+    key: "description",
+    moduleNode: true,
+    status: "implemented",
+    meaning: "description (metadata)",
+  },
   {
     place: "node",
     key: "path",
@@ -132,15 +146,34 @@ export const SCHEMA: readonly KeyInfo[] = [
     meaning: "the program: `.py`, `.ts`/`.js`, an executable, `shell` or `dynamic`",
   },
   { place: "node", key: "args", status: "implemented", meaning: "arguments (a string or a list)" },
-  { place: "node", key: "env", status: "implemented", meaning: "the node's environment" },
-  { place: "node", key: "build", status: "implemented", meaning: "build commands (`dora build`)" },
+  {
+    place: "node",
+    key: "env",
+    moduleNode: true,
+    status: "implemented",
+    meaning: "the node's environment",
+  },
+  {
+    place: "node",
+    key: "build",
+    moduleNode: true,
+    status: "implemented",
+    meaning: "build commands (`dora build`)",
+  },
   {
     place: "node",
     key: "module",
+    moduleNode: true,
     status: "implemented",
     meaning: "a module file expanded into nodes (`dora expand` shows the result)",
   },
-  { place: "node", key: "params", status: "implemented", meaning: "parameters of a `module`" },
+  {
+    place: "node",
+    key: "params",
+    moduleNode: true,
+    status: "implemented",
+    meaning: "parameters of a `module`",
+  },
   {
     place: "node",
     key: "path_sha256",
@@ -214,8 +247,20 @@ export const SCHEMA: readonly KeyInfo[] = [
   },
 
   // --- a node: data ---
-  { place: "node", key: "inputs", status: "implemented", meaning: "input id → source" },
-  { place: "node", key: "outputs", status: "implemented", meaning: "the outputs it sends on" },
+  {
+    place: "node",
+    key: "inputs",
+    moduleNode: true,
+    status: "implemented",
+    meaning: "input id → source",
+  },
+  {
+    place: "node",
+    key: "outputs",
+    moduleNode: true,
+    status: "implemented",
+    meaning: "the outputs it sends on",
+  },
   {
     place: "node",
     key: "output_types",
@@ -356,6 +401,7 @@ export const SCHEMA: readonly KeyInfo[] = [
   {
     place: "node",
     key: "deploy",
+    moduleNode: true,
     status: "no-effect",
     meaning: "the machine a node runs on",
     note: SINGLE_MACHINE,
@@ -363,6 +409,7 @@ export const SCHEMA: readonly KeyInfo[] = [
   {
     place: "node",
     key: "_unstable_deploy",
+    moduleNode: true,
     status: "no-effect",
     meaning: "older spelling of `deploy`",
     note: SINGLE_MACHINE,
@@ -440,6 +487,11 @@ export const SCHEMA: readonly KeyInfo[] = [
 /** The keys allowed at `place` (every key of the table, unsupported ones included). */
 export function keysAt(place: Place): string[] {
   return SCHEMA.filter((k) => k.place === place).map((k) => k.key);
+}
+
+/** The node keys a `module:` node takes. */
+export function moduleNodeKeys(): string[] {
+  return SCHEMA.filter((k) => k.place === "node" && k.moduleNode).map((k) => k.key);
 }
 
 /** What the table says about `key` at `place`. */
