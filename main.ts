@@ -39,6 +39,14 @@ program.command("check")
   .argument("[file]", "dataflow YAML", "dataflow.yml")
   .action((file) => exec(async () => (await import("./lib/cli/check.ts")).check(file)));
 
+program.command("expand")
+  .description("print a dataflow with its modules expanded (--module: check a module file)")
+  .argument("<file>", "dataflow YAML (or module file with --module)")
+  .option("--module", "check a module file on its own")
+  .action((file, opts) =>
+    exec(async () => (await import("./lib/cli/expand.ts")).expand(file, opts))
+  );
+
 program.command("run")
   .description("run a dataflow in the foreground; Ctrl-C stops it")
   .argument("[file]", "dataflow YAML", "dataflow.yml")
@@ -48,6 +56,13 @@ program.command("run")
   .addOption(
     new Option("--restart-policy <policy>", "override every node's restart policy")
       .choices(["never", "no", "on-failure", "always"]),
+  )
+  .option("--log-level <level>", "show records from this level: stdout|trace|debug|info|warn|error")
+  .option("--stop-after <duration>", "stop gracefully after this long (e.g. 30s), exit 0")
+  .option("--uv", "run Python nodes with 'uv run' (the environment 'build --uv' prepared)")
+  .option(
+    "--exit-when-nodes-finish [bool]",
+    "timer inputs do not keep a node whose data inputs closed (overrides the YAML)",
   )
   .action((file, opts) => exec(async () => (await import("./lib/cli/run.ts")).run(file, opts)));
 
@@ -90,6 +105,10 @@ program.command("start")
     new Option("--restart-policy <policy>", "override every node's restart policy")
       .choices(["never", "no", "on-failure", "always"]),
   )
+  .option(
+    "--exit-when-nodes-finish [bool]",
+    "timer inputs do not keep a node whose data inputs closed (overrides the YAML)",
+  )
   .option("--cpu-limit <cpus>", "CPU limit per node, e.g. 2.0")
   .option("--memory-limit <size>", "memory limit per node, e.g. 4G")
   .option("--json", "print the result as JSON")
@@ -115,6 +134,9 @@ program.command("logs")
   .option("--tail <n>", "only the last N lines")
   .option("-f, --follow", "keep printing new lines until the dataflow ends or Ctrl-C")
   .option("--since <duration>", "only lines newer than this (e.g. 10m, 2h)")
+  .option("--until <duration>", "only lines older than this (e.g. 5m)")
+  .option("--level <level>", "only records from this level: stdout|trace|debug|info|warn|error")
+  .option("--grep <text>", "only lines containing this text (any case)")
   .option("--json", "one JSON object per line")
   .addOption(portOption())
   .action((dataflow, node, opts) =>

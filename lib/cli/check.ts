@@ -7,10 +7,12 @@ const SUMMARY_IDS = 8;
 
 /**
  * Prints `✓ FILE is valid: N nodes (a, b, c)` and returns 0, or prints each problem as
- * `file:line:col: message` plus a count on stderr and returns 1. An unreadable file throws.
+ * `file:line:col: message` plus a count on stderr and returns 1. Notes (keys accepted without
+ * effect here) go to stderr as `file:line:col: note: ...` either way. An unreadable file throws.
  */
 export async function check(file: string): Promise<number> {
-  const { dataflow, problems } = await parseDataflow(file);
+  const { dataflow, problems, notes } = await parseDataflow(file);
+  if (notes.length > 0) console.error(formatProblems(notes, "note: "));
   if (!dataflow) {
     console.error(formatProblems(problems));
     console.error(`${countProblems(problems.length)} found`);

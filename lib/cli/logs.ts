@@ -1,6 +1,7 @@
 /**
- * `dora logs <DATAFLOW> [NODE] [--node N] [--tail N] [--follow] [--since D] [--json]`: every
- * node's log merged by time, prefixed with the node id. Reads the files in
+ * `dora logs <DATAFLOW> [NODE] [--node N] [--tail N] [--follow] [--since D] [--until D]
+ * [--level L] [--grep TEXT] [--json]`: every node's log merged by time, prefixed with the node
+ * id; filters in dora's order (time, level and text, then tail). Reads the files in
  * `~/.dora/logs/<uuid>/` directly, so finished dataflows (and `dora run` runs, by UUID) work too;
  * the daemon is asked only to resolve names and to tell when a followed dataflow has ended.
  */
@@ -8,7 +9,16 @@ import { logsRoot } from "../config.ts";
 import { DoraError, UsageError } from "../errors.ts";
 import type { DataflowInfo } from "../api/types.ts";
 import { DaemonClient } from "../client/client.ts";
-import { followLogs, logNodes, type NodeLogRecord, readLogs } from "../logs/reader.ts";
+import { displayText, recordLevel } from "../logs/format.ts";
+import type { LogLevel } from "../logs/levels.ts";
+import {
+  followLogs,
+  logNodes,
+  type NodeLogRecord,
+  type ReadLogOptions,
+  readLogs,
+} from "../logs/reader.ts";
+import { parseLevelFlag } from "./_flags.ts";
 import { colorEnabled, makePrefixer, parseDuration } from "../output/format.ts";
 import { statePath } from "../daemon/registry.ts";
 
@@ -18,6 +28,9 @@ export interface LogsOptions {
   tail?: string;
   follow?: boolean;
   since?: string;
+  until?: string;
+  level?: string;
+  grep?: string;
   json?: boolean;
   port?: number;
 }
@@ -106,24 +119,36 @@ function parseTail(text: string | undefined): number | undefined {
   return n;
 }
 
+/** The time `flag`'s duration ago (ms since the epoch). */
+function ago(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`Invalid ${flag} '${text}': use e.g. 30s, 10m, 2h`);
+  return Date.now() - ms;
+}
+
 /** A printer for records: `<node> | <line>`, or one JSON object per line. */
 function recordPrinter(nodes: string[], json: boolean): (r: NodeLogRecord) => void {
   const encoder = new TextEncoder();
   let prefix = makePrefixer(nodes, colorEnabled());
   const known = new Set(nodes);
+  const color = colorEnabled();
   return (r) => {
     if (!known.has(r.node)) {
       known.add(r.node);
-      prefix = makePrefixer([...known], colorEnabled());
+      prefix = makePrefixer([...known], color);
     }
     const line = json
       ? JSON.stringify({
         time: new Date(r.time).toISOString(),
         node: r.node,
         stream: r.stream,
+        level: recordLevel(r),
         line: r.text,
+        ...(r.target !== undefined ? { target: r.target } : {}),
+        ...(r.fields !== undefined ? { fields: r.fields } : {}),
       })
-      : `${prefix(r.node)}${r.stream === "dora" ? `[dora] ${r.text}` : r.text}`;
+      : `${prefix(r.node)}${displayText(r, color)}`;
     Deno.stdout.writeSync(encoder.encode(line + "\n"));
   };
 }
@@ -135,7 +160,7 @@ function recordPrinter(nodes: string[], json: boolean): (r: NodeLogRecord) => vo
 export async function followDataflow(
   client: DaemonClient | undefined,
   target: Target,
-  opts: { node?: string; tail?: number; since?: number },
+  opts: ReadLogOptions,
   print: (r: NodeLogRecord) => void,
   stop: AbortSignal,
 ): Promise<void> {
@@ -178,14 +203,16 @@ export async function logs(
   }
   const node = opts.node ?? nodeArg;
   const tail = parseTail(opts.tail);
-  let since: number | undefined;
-  if (opts.since !== undefined) {
-    const ms = parseDuration(opts.since);
-    if (ms === undefined) {
-      throw new UsageError(`Invalid --since '${opts.since}': use e.g. 30s, 10m, 2h`);
-    }
-    since = Date.now() - ms;
-  }
+  const since = ago("--since", opts.since);
+  const until = ago("--until", opts.until);
+  const envLevel = Deno.env.get("DORA_LOG_LEVEL")?.trim();
+  const level: LogLevel | undefined = opts.level !== undefined
+    ? parseLevelFlag("--level", opts.level)
+    : envLevel
+    ? parseLevelFlag("DORA_LOG_LEVEL", envLevel)
+    : undefined;
+  const grep = opts.grep === "" ? undefined : opts.grep;
+  const filters: ReadLogOptions = { node, tail, since, until, level, grep };
   const { target, client } = await resolve(ref, opts.port);
   const dir = `${logsRoot()}/${target.uuid}`;
   const nodes = target.nodes.length ? target.nodes : await logNodes(dir);
@@ -196,14 +223,14 @@ export async function logs(
   }
   const print = recordPrinter(node ? [node] : nodes, opts.json ?? false);
   if (!opts.follow) {
-    for (const r of await readLogs(dir, { node, tail, since })) print(r);
+    for (const r of await readLogs(dir, filters)) print(r);
     return 0;
   }
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    await followDataflow(client, target, { node, tail, since }, print, interrupt.signal);
+    await followDataflow(client, target, filters, print, interrupt.signal);
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
   }

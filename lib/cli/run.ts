@@ -1,18 +1,22 @@
 /**
  * `dora run [FILE] [--grace-duration D]`: runs a dataflow in the foreground, without any daemon.
- * Every node line is printed as `<node-id> | <line>`; Ctrl-C (or SIGTERM/SIGHUP) stops every
- * node gracefully, a second Ctrl-C kills them at once. Exit 0 when every node succeeded or the
- * user stopped the run; 1 with a report when a node failed.
+ * Every node line is printed as `<node-id> | <line>` (structured log records as
+ * `<node-id> | INFO  message`), from `--log-level` up; Ctrl-C (or SIGTERM/SIGHUP, or the end of
+ * `--stop-after`) stops every node gracefully, a second Ctrl-C kills them at once. Exit 0 when
+ * every node succeeded or the user stopped the run; 1 with a report when a node failed.
  *
  * With `--hot-reload` (or `DORA_HOT_RELOAD=true`) the dataflow's folder is watched and changed
  * nodes restart (see lib/runtime/hot_reload.ts); its lines go to stderr.
  */
 import { ensureDoraHome, logsRoot, runDir, settings } from "../config.ts";
 import { loadDataflowOrThrow } from "../descriptor/mod.ts";
-import { UsageError } from "../errors.ts";
+import { DoraError, UsageError } from "../errors.ts";
 import { createDataPlane } from "../dataplane/mod.ts";
 import { uuidv7 } from "../ids.ts";
-import type { LogStream } from "../logs/format.ts";
+import { displayText, type LogRecord, recordLevel } from "../logs/format.ts";
+import { type LogLevel, passesLevel } from "../logs/levels.ts";
+import { which } from "../runtime/command.ts";
+import { boolFlagAndFile, parseLevelFlag } from "./_flags.ts";
 import { CHECK, colorEnabled, makePrefixer, paint, parseDuration } from "../output/format.ts";
 import { parsePatternList } from "../reload/mod.ts";
 import { generateName } from "../daemon/names.ts";
@@ -38,7 +42,18 @@ export interface RunOptions {
   watch?: string;
   /** `--restart-policy`: replaces every node's policy (else `DORA_RESTART_POLICY`). */
   restartPolicy?: string;
+  /** `--log-level`: the least level shown (else `DORA_LOG_LEVEL`, else everything). */
+  logLevel?: string;
+  /** `--stop-after`: stop gracefully after this long (e.g. `30s`). */
+  stopAfter?: string;
+  /** `--uv`: Python nodes run with `uv run`, in the environment `dora build --uv` prepared. */
+  uv?: boolean;
+  /** `--exit-when-nodes-finish[=BOOL]`: overrides the YAML's `exit_when_nodes_finish`. */
+  exitWhenNodesFinish?: string | boolean;
 }
+
+/** The file `run` reads when none is given. */
+export const DEFAULT_FILE = "dataflow.yml";
 
 const encoder = new TextEncoder();
 
@@ -74,8 +89,18 @@ class LineOut {
 }
 
 /** Runs the dataflow in `file` until every node has exited or the user stops it. */
-export async function run(file: string, opts: RunOptions = {}): Promise<number> {
+export async function run(fileArg: string, opts: RunOptions = {}): Promise<number> {
+  const exitFlag = boolFlagAndFile(
+    "--exit-when-nodes-finish",
+    opts.exitWhenNodesFinish,
+    fileArg,
+    DEFAULT_FILE,
+  );
+  const file = exitFlag.file;
   const graceMs = graceFrom(opts.graceDuration);
+  const level = levelFrom(opts.logLevel);
+  const stopAfterMs = stopAfterFrom(opts.stopAfter);
+  const uv = opts.uv ? findUv() : undefined;
   const out = new LineOut(Deno.stdout);
   const err = new LineOut(Deno.stderr);
   const hotReload = opts.hotReload ?? settings.hotReload();
@@ -99,6 +124,7 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
   const taps = new BrokerTaps();
   try {
     const dataflow = await loadDataflowOrThrow(file);
+    if (exitFlag.value !== undefined) dataflow.exitWhenNodesFinish = exitFlag.value;
     if (interrupts > 0) return 0;
     await ensureDoraHome("logs", "run");
     const uuid = uuidv7();
@@ -109,15 +135,18 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
     // One private folder for the nodes' output FIFOs and the data plane's socket.
     const socketDir = stateDir = `${runDir()}/${uuid}`;
     await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
-    const makePlane = (nodes: typeof dataflow.nodes) =>
+    const makePlane = (df: typeof dataflow) =>
       createDataPlane({
         dataflowId: uuid,
-        nodes,
+        nodes: df.nodes,
         socketDir,
         onWarning: (_node, message) => err.line(`Warning: ${message}`),
+        checkIntervalMs: df.healthCheckIntervalMs,
+        exitWhenNodesFinish: df.exitWhenNodesFinish,
         hook: taps.hook(uuid),
       });
-    plane = await makePlane(dataflow.nodes);
+    plane = await makePlane(dataflow);
+    const outColor = colorEnabled(Deno.stdout);
     if (interrupts > 0) return 0;
     runtime = await DataflowRuntime.start({
       uuid,
@@ -126,12 +155,16 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
       logDir,
       stateDir,
       plane,
-      onLine: (node: string, stream: LogStream, text: string) => {
-        if (stream !== "dora") out.line(`${prefix(node)}${text}`);
-        else if (!quietDoraLine(text)) err.line(`${errPrefix(node)}[dora] ${text}`);
+      onLine: (node: string, _stream, text: string, _time, record: LogRecord) => {
+        if (record.stream === "dora" && !record.level) {
+          if (!quietDoraLine(text)) err.line(`${errPrefix(node)}[dora] ${text}`);
+        } else if (shown(record, level)) {
+          out.line(`${prefix(node)}${displayText(record, outColor)}`);
+        }
       },
       onWarning: (_node, message) => err.line(`Warning: ${message}`),
       restart,
+      uv,
     });
     for (const node of dataflow.nodes.filter((n) => n.kind === "dynamic")) {
       err.line(`Node '${node.id}' is dynamic: dora does not start it; start it yourself`);
@@ -155,7 +188,7 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
       restartAll: (graceMs) =>
         started.replace(started.dataflow, async (old, next) => {
           await old?.close();
-          return plane = await makePlane(next.nodes);
+          return plane = await makePlane(next);
         }, { graceMs }),
       warn: (message) => err.line(`Warning: ${message}`),
     });
@@ -169,7 +202,8 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
           const nextIds = next.nodes.map((n) => n.id);
           prefix = makePrefixer(nextIds, colorEnabled(Deno.stdout));
           errPrefix = makePrefixer(nextIds, colorEnabled(Deno.stderr));
-          return plane = await makePlane(next.nodes);
+          if (exitFlag.value !== undefined) next.exitWhenNodesFinish = exitFlag.value;
+          return plane = await makePlane(next);
         },
         report: (line) => err.line(line),
       });
@@ -192,7 +226,13 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
       interrupts = 0;
       onInterrupt();
     }
-    const result = await runtime.finished;
+    const stopTimer = stopAfterMs === undefined ? undefined : setTimeout(() => {
+      if (interrupts > 0) return;
+      interrupts++;
+      err.line(`Stopping dataflow after ${opts.stopAfter} (--stop-after)...`);
+      void started.stop({ graceMs }, (e) => stopLines(e, color).forEach((l) => err.line(l)));
+    }, stopAfterMs);
+    const result = await runtime.finished.finally(() => clearTimeout(stopTimer));
     out.flush();
     const code = report(result, logDir, err, color);
     err.flush();
@@ -212,6 +252,35 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
   }
 }
 
+/** Whether a record is shown at the `--log-level` chosen (everything when none). */
+function shown(record: LogRecord, level: LogLevel | undefined): boolean {
+  return level === undefined || passesLevel(recordLevel(record), level);
+}
+
+function levelFrom(flag: string | undefined): LogLevel | undefined {
+  if (flag !== undefined) return parseLevelFlag("--log-level", flag);
+  const env = Deno.env.get("DORA_LOG_LEVEL")?.trim();
+  return env ? parseLevelFlag("DORA_LOG_LEVEL", env) : undefined;
+}
+
+function stopAfterFrom(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const ms = parseDuration(flag);
+  if (ms === undefined) {
+    throw new UsageError(`Invalid --stop-after '${flag}': expected a duration such as 30s or 5m`);
+  }
+  return ms;
+}
+
+/** The `uv` that runs Python nodes with `--uv`; a clear error when there is none. */
+function findUv(): string {
+  const uv = which("uv", Deno.env.get("PATH") ?? "");
+  if (uv) return uv;
+  throw new DoraError("--uv: 'uv' was not found on PATH", [
+    "Install it (https://docs.astral.sh/uv/), e.g. 'pip install uv', or run without --uv.",
+  ]);
+}
+
 /** `--watch` as patterns; undefined when not given. */
 function watchPatterns(flag: string | undefined): string[] | undefined {
   if (flag === undefined) return undefined;
@@ -222,9 +291,13 @@ function watchPatterns(flag: string | undefined): string[] | undefined {
   return patterns;
 }
 
-/** Supervisor lines not worth a terminal line: spawns, and routine hot reload stops. */
+/**
+ * Supervisor lines not worth a terminal line: spawns, routine hot reload stops, and warnings
+ * (already printed as `Warning: ...`).
+ */
 function quietDoraLine(text: string): boolean {
   return text.startsWith("started (pid") || text === "restarting for hot reload" ||
+    text.startsWith("warning: ") ||
     (text.startsWith("stopped for hot reload:") && !text.includes("SIGKILL"));
 }
 

@@ -14,6 +14,7 @@ import { loadDataflowOrThrow } from "../descriptor/mod.ts";
 import { parseSize } from "../output/format.ts";
 import { DEFAULT_WATCH_PATTERNS, parsePatternList } from "../reload/mod.ts";
 import { parseRestartPolicy } from "../restart/mod.ts";
+import { boolFlagAndFile } from "./_flags.ts";
 
 /** Options of `dora start`. */
 export interface StartOptions {
@@ -25,6 +26,8 @@ export interface StartOptions {
   restartPolicy?: string;
   cpuLimit?: string;
   memoryLimit?: string;
+  /** `--exit-when-nodes-finish[=BOOL]`: overrides the YAML's `exit_when_nodes_finish`. */
+  exitWhenNodesFinish?: string | boolean;
   json?: boolean;
   port?: number;
 }
@@ -48,8 +51,16 @@ async function buildRequest(file: string, opts: StartOptions): Promise<StartRequ
     if (problem) throw new UsageError(`Invalid --name: ${problem}`);
   }
   const env = parseEnv(opts.env);
+  const exitFlag = boolFlagAndFile(
+    "--exit-when-nodes-finish",
+    opts.exitWhenNodesFinish,
+    file,
+    "dataflow.yml",
+  );
+  const dataflow = await loadDataflowOrThrow(exitFlag.file);
+  if (exitFlag.value !== undefined) dataflow.exitWhenNodesFinish = exitFlag.value;
   const req: StartRequest = {
-    dataflow: await loadDataflowOrThrow(file),
+    dataflow,
     name: opts.name,
     env,
     base_env: Deno.env.toObject(),

@@ -121,6 +121,8 @@ async function makePlane(
     nodes: dataflow.nodes,
     socketDir: stateDir(record),
     onWarning: (node, message) => log.warn(`${record.name}${node ? `/${node}` : ""}: ${message}`),
+    checkIntervalMs: dataflow.healthCheckIntervalMs,
+    exitWhenNodesFinish: dataflow.exitWhenNodesFinish,
     hook: taps?.hook(record.uuid),
   });
 }

@@ -1,10 +1,18 @@
 /**
- * Message routing for one dataflow: who feeds whom, per-node event queues, the startup
- * barrier, closing inputs when nodes exit, STOP, timers, and reference counts of
- * shared-memory payloads. Connections are attached by the server once a node's HELLO checks
- * out; everything here runs on the daemon's event loop, without locks.
+ * Message routing for one dataflow: who feeds whom, per-node event queues (drop-oldest or
+ * backpressure), the startup barrier, closing inputs when nodes exit, input timeouts and their
+ * recovery, `dora/logs` subscriptions, STOP, timers, when each node last spoke, and reference
+ * counts of shared-memory payloads. Connections are attached by the server once a node's HELLO
+ * checks out; everything here runs on the daemon's event loop, without locks.
+ *
+ * A node whose data inputs (from nodes, or `dora/logs`) have all closed gets STOP, unless it
+ * also has timer inputs: those keep it running, as in dora, except with
+ * `exit_when_nodes_finish`. A `dora/logs` input closes once every node it listens to has
+ * finished. An input with `input_timeout` that gets no message for that long receives
+ * INPUT_CLOSED but stays open: its next message comes after INPUT_RECOVERED.
  */
-import type { NodeSpec } from "../descriptor/types.ts";
+import type { LogLevel, NodeSpec } from "../descriptor/types.ts";
+import type { PlaneListener } from "../runtime/plane.ts";
 import type { FrameConn } from "../../node/ts/conn.ts";
 import {
   decodeShort,
@@ -16,6 +24,16 @@ import {
 } from "../../node/ts/frames.ts";
 import { Kind } from "../../node/ts/values.ts";
 import { EventQueue, type InputCounters } from "./queue.ts";
+import {
+  BACKPRESSURE_FACTOR,
+  laneCapacity,
+  type LogRoute,
+  logWanted,
+  type NodeState,
+  type Route,
+  takesPart,
+  timeoutCheckMs,
+} from "./routes.ts";
 import { GridTimer } from "./timers.ts";
 import type { SharedFiles } from "./shared_files.ts";
 import type { PlaneHook, PlaneNode, PlaneSnapshot } from "./hook.ts";
@@ -31,39 +49,16 @@ const NO_PARAMS = new Uint8Array(0);
 const EXIT_DRAIN_MS = 1000;
 /** ERROR events waiting for one node beyond this are not queued (a misbehaving client). */
 const MAX_PENDING_ERRORS = 16;
-
-/** One subscriber of an output or timer: a node's input. */
-interface Route {
-  node: NodeState;
-  input: string;
-  idBytes: Uint8Array;
-}
-
-/** The broker's view of one node. */
-export interface NodeState {
-  spec: NodeSpec;
-  token: string;
-  conn: FrameConn | null;
-  connectedOnce: boolean;
-  /** Exited for good: its outputs are closed, nothing more is queued for it. */
-  finished: boolean;
-  queue: EventQueue;
-  /** Inputs fed by nodes (not timers) that are still open. */
-  openInputs: Set<string>;
-  /** A READY is outstanding: the next events go out at once. */
-  ready: boolean;
-  welcomed: boolean;
-  stopQueued: boolean;
-  pendingErrors: number;
-  /** The process exited but its connection is still being read (its last frames). */
-  exiting?: { willRestart: boolean; timer: ReturnType<typeof setTimeout> };
-  /** Outputs the node may send on (declared ones plus `send_stdout_as`). */
-  outputs: Set<string>;
-}
-
 /** What the broker reports to its owner. */
 export interface BrokerHooks {
   onWarning(nodeId: string | undefined, message: string): void;
+}
+
+/** How the broker behaves (see the module comment). */
+export interface BrokerOptions {
+  startupTimeoutMs: number;
+  checkIntervalMs?: number;
+  exitWhenNodesFinish?: boolean;
 }
 
 /** Routing state of one dataflow. */
@@ -79,7 +74,12 @@ export class Broker {
   #stopping = false;
   #closed = false;
   #barrierTimer: ReturnType<typeof setTimeout> | undefined;
+  #checkTimer: ReturnType<typeof setInterval> | undefined;
   #hooks: BrokerHooks;
+  #options: BrokerOptions;
+  #logRoutes: LogRoute[] = [];
+  #timed: Route[] = [];
+  #listeners: PlaneListener[] = [];
   /** Node → output → messages routed on it. */
   #sent = new Map<string, Map<string, number>>();
   /** Taps (lib/taps): told of each routed message while `tap.active`. */
@@ -90,37 +90,56 @@ export class Broker {
     tokens: Map<string, string>,
     files: SharedFiles,
     hooks: BrokerHooks,
-    startupTimeoutMs: number,
+    options: BrokerOptions,
   ) {
     this.#hooks = hooks;
+    this.#options = options;
     this.files = files;
     for (const spec of specs) {
       const outputs = new Set(spec.outputs);
       if (spec.sendStdoutAs) outputs.add(spec.sendStdoutAs);
+      if (spec.logs?.sendLogsAs) outputs.add(spec.logs.sendLogsAs);
+      const lanes = Object.entries(spec.inputs).map((
+        [id, i],
+      ): [string, number, number] => [id, i.queueSize, laneCapacity(i)]);
       this.nodes.set(spec.id, {
         spec,
         token: tokens.get(spec.id)!,
         conn: null,
         connectedOnce: false,
         finished: false,
-        queue: new EventQueue(Object.entries(spec.inputs).map(([id, i]) => [id, i.queueSize])),
+        queue: new EventQueue(lanes),
         openInputs: new Set(),
         ready: false,
         welcomed: false,
         stopQueued: false,
         pendingErrors: 0,
         outputs,
+        lastActivity: Date.now(),
+        hasTimers: Object.values(spec.inputs).some((i) => i.source.kind === "timer"),
       });
       if (takesPart(spec)) this.#waitingFor.add(spec.id);
     }
     for (const node of this.nodes.values()) {
       for (const [inputId, input] of Object.entries(node.spec.inputs)) {
-        const route = { node, input: inputId, idBytes: encoder.encode(inputId) };
-        if (input.source.kind === "timer") {
+        const route: Route = { node, input: inputId, idBytes: encoder.encode(inputId) };
+        if (input.timeoutMs !== undefined) {
+          route.timeoutMs = input.timeoutMs;
+          this.#timed.push(route);
+        }
+        if (input.queuePolicy === "backpressure") route.backpressure = true;
+        if (input.source.kind === "logs") {
+          node.openInputs.add(inputId);
+          this.#logRoutes.push({
+            route,
+            minLevel: input.source.minLevel,
+            source: input.source.node,
+          });
+        } else if (input.source.kind === "timer") {
           const list = this.#timers.get(input.source.intervalMs) ?? [];
           list.push(route);
           this.#timers.set(input.source.intervalMs, list);
-        } else {
+        } else if (input.source.kind === "node") {
           node.openInputs.add(inputId);
           const { node: source, output } = input.source;
           let outputs = this.#routes.get(source);
@@ -133,8 +152,28 @@ export class Broker {
     }
     if (this.#waitingFor.size === 0) this.#start();
     else {
-      this.#barrierTimer = setTimeout(() => this.#barrierTimeout(), startupTimeoutMs);
+      this.#barrierTimer = setTimeout(() => this.#barrierTimeout(), options.startupTimeoutMs);
     }
+    if (this.#timed.length > 0) {
+      const every = timeoutCheckMs(this.#timed.map((r) => r.timeoutMs!), options.checkIntervalMs);
+      this.#checkTimer = setInterval(() => this.#checkTimeouts(), every);
+    }
+  }
+
+  /** Tells `listener` when a node gets STOP because its inputs closed, and node warnings. */
+  watch(listener: PlaneListener): void {
+    this.#listeners.push(listener);
+  }
+
+  /** A warning about one node: to the runtime's listeners, else to the owner's hook. */
+  #nodeWarning(nodeId: string, message: string): void {
+    if (this.#listeners.length === 0) this.#hooks.onWarning(nodeId, message);
+    for (const listener of this.#listeners) listener.nodeWarning(nodeId, message);
+  }
+
+  /** Whether some input listens to `dora/logs`. */
+  get wantsLogs(): boolean {
+    return this.#logRoutes.length > 0;
   }
 
   /** Whether inputs and timers are flowing (the startup barrier has passed). */
@@ -180,6 +219,7 @@ export class Broker {
     node.connectedOnce = true;
     node.ready = false;
     node.welcomed = false;
+    node.lastActivity = Date.now();
     // Once stopping, nobody waits for the barrier any more: in, STOP, out.
     if (this.#started || this.#stopping) this.#welcome(node);
     if (!this.#started) {
@@ -195,15 +235,44 @@ export class Broker {
     node.welcomed = true;
     const prefix = this.files.registerConnection(node.spec.id, conn);
     conn.batch.text(Frame.WELCOME, JSON.stringify({ shm_prefix: prefix }));
-    const hasNodeInputs = Object.values(node.spec.inputs).some((i) => i.source.kind === "node");
-    if (this.#stopping || (hasNodeInputs && node.openInputs.size === 0)) this.#queueStop(node);
+    if (this.#stopping) this.#queueStop(node);
+    else if (this.#inputsDone(node)) this.#stopForClosedInputs(node);
     conn.flush();
     this.#deliver(node);
+  }
+
+  /** Whether the node has data inputs (from nodes or logs) and all of them have closed. */
+  #inputsDone(node: NodeState): boolean {
+    const hasData = Object.values(node.spec.inputs).some((i) => i.source.kind !== "timer");
+    return hasData && node.openInputs.size === 0;
+  }
+
+  /** STOP for a node whose data inputs closed, unless its timers keep it (see above). */
+  #stopForClosedInputs(node: NodeState): void {
+    if (node.hasTimers && !this.#options.exitWhenNodesFinish) return;
+    if (node.stopQueued || node.finished) return;
+    this.#queueStop(node);
+    for (const listener of this.#listeners) listener.inputsClosed(node.spec.id);
+  }
+
+  /** See `DataPlane.inputsDone`. */
+  inputsDone(nodeId: string): boolean {
+    const node = this.nodes.get(nodeId);
+    return node !== undefined && this.#inputsDone(node);
+  }
+
+  /** See `DataPlane.lastActivity`. */
+  lastActivity(nodeId: string): number | undefined {
+    const node = this.nodes.get(nodeId);
+    if (!node?.conn || node.conn.closed || !node.welcomed) return undefined;
+    // Waiting for events we have not got: the node is not the one that is silent.
+    return node.ready ? Date.now() : node.lastActivity;
   }
 
   /** A frame from an attached node. Returns an error message to close the connection with. */
   onFrame(node: NodeState, conn: FrameConn, type: number, body: Uint8Array): string | undefined {
     if (node.conn !== conn) return "connection replaced";
+    node.lastActivity = Date.now();
     switch (type) {
       case Frame.READY:
         node.ready = true;
@@ -251,9 +320,23 @@ export class Broker {
     if (shm) this.files.unclaimed(shm);
   }
 
+  /** A log record of `nodeId` (JSON `LogMessage`) to the `dora/logs` inputs that want it. */
+  routeLog(nodeId: string, level: LogLevel, message: Uint8Array): void {
+    for (const logs of this.#logRoutes) {
+      if (logWanted(logs, nodeId, level)) this.#enqueueInput(logs.route, message, undefined);
+    }
+  }
+
   #enqueueInput(route: Route, message: Uint8Array, shm: string | undefined): void {
     const node = route.node;
     if (node.finished || node.stopQueued || this.#closed) return;
+    if (route.timeoutMs !== undefined) {
+      route.last = Date.now();
+      if (route.broken) {
+        route.broken = false;
+        node.queue.push({ type: Frame.INPUT_RECOVERED, input: route.input });
+      }
+    }
     if (shm) this.files.retain(shm);
     const dropped = node.queue.push({
       type: Frame.INPUT,
@@ -263,7 +346,40 @@ export class Broker {
       shm,
     });
     if (dropped?.shm) this.files.release(dropped.shm);
+    if (dropped && route.backpressure && !route.warnedDrop) {
+      route.warnedDrop = true;
+      const cap = node.queue.lane(route.input)!.queueSize * BACKPRESSURE_FACTOR;
+      this.#nodeWarning(
+        node.spec.id,
+        `input '${route.input}' of node '${node.spec.id}' is full (backpressure holds ${cap} ` +
+          "messages): dropping its oldest messages",
+      );
+    }
     if (node.ready) this.#deliver(node);
+  }
+
+  /** Closes (until their next message) the inputs whose `input_timeout` has passed. */
+  #checkTimeouts(): void {
+    const now = Date.now();
+    for (const route of this.#timed) {
+      const node = route.node;
+      if (route.broken || route.last === undefined || node.finished || node.stopQueued) continue;
+      if (!node.openInputs.has(route.input) && this.#isDataInput(route)) continue;
+      if (now - route.last <= route.timeoutMs!) continue;
+      route.broken = true;
+      node.queue.push({ type: Frame.INPUT_CLOSED, input: route.input });
+      this.#nodeWarning(
+        node.spec.id,
+        `input '${route.input}' of node '${node.spec.id}' got no message for ` +
+          `${route.timeoutMs! / 1000}s (input_timeout): sent INPUT_CLOSED; its next message ` +
+          "recovers it",
+      );
+      this.#deliver(node);
+    }
+  }
+
+  #isDataInput(route: Route): boolean {
+    return route.node.spec.inputs[route.input]?.source.kind !== "timer";
   }
 
   #queueError(node: NodeState, text: string): void {
@@ -297,7 +413,8 @@ export class Broker {
           batch.text(Frame.ERROR, entry.text!);
           break;
         case Frame.INPUT_CLOSED:
-          batch.text(Frame.INPUT_CLOSED, entry.input!);
+        case Frame.INPUT_RECOVERED:
+          batch.text(entry.type, entry.input!);
           break;
         default:
           batch.empty(entry.type);
@@ -364,13 +481,25 @@ export class Broker {
     for (const output of node.outputs) {
       for (const route of this.#routes.get(nodeId)?.get(output) ?? []) this.#closeInput(route);
     }
+    // Log inputs close once every node they listen to has finished.
+    for (const logs of this.#logRoutes) {
+      const subscriber = logs.route.node;
+      const sources = logs.source !== undefined
+        ? [this.nodes.get(logs.source)]
+        : [...this.nodes.values()].filter((n) => n !== subscriber);
+      if (sources.every((n) => !n || n.finished)) this.#closeInput(logs.route);
+    }
   }
 
   #closeInput(route: Route): void {
     const node = route.node;
     if (node.finished || !node.openInputs.delete(route.input)) return;
-    if (!node.stopQueued) node.queue.push({ type: Frame.INPUT_CLOSED, input: route.input });
-    if (node.openInputs.size === 0) this.#queueStop(node);
+    // An input its timeout already closed was told so.
+    if (!node.stopQueued && !route.broken) {
+      node.queue.push({ type: Frame.INPUT_CLOSED, input: route.input });
+    }
+    route.broken = false;
+    if (this.#inputsDone(node)) this.#stopForClosedInputs(node);
     this.#deliver(node);
   }
 
@@ -432,13 +561,12 @@ export class Broker {
     this.#closed = true;
     for (const node of this.nodes.values()) if (node.exiting) clearTimeout(node.exiting.timer);
     for (const timer of this.#running.splice(0)) timer.stop();
+    if (this.#checkTimer !== undefined) clearInterval(this.#checkTimer);
+    this.#checkTimer = undefined;
     if (this.#barrierTimer !== undefined) clearTimeout(this.#barrierTimer);
     this.#barrierTimer = undefined;
   }
 }
 
-/** Whether the startup barrier waits for this node: it has inputs or real outputs. */
-export function takesPart(spec: NodeSpec): boolean {
-  if (Object.keys(spec.inputs).length > 0) return true;
-  return spec.outputs.some((o) => o !== spec.sendStdoutAs);
-}
+export { takesPart };
+export type { NodeState };

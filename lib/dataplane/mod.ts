@@ -11,6 +11,8 @@ import { decodeText, encodeMessage, Frame, nowNs, PROTOCOL_VERSION } from "../..
 
 import { Kind } from "../../node/ts/values.ts";
 import type { NodeConfig } from "../../node/ts/config.ts";
+import { recordLevel } from "../logs/format.ts";
+import { logMessage } from "../logs/structured.ts";
 import { Broker, type NodeState } from "./broker.ts";
 import type { PlaneHook, PlanePort } from "./hook.ts";
 import { prepareShm, prepareSocket } from "./paths.ts";
@@ -80,7 +82,11 @@ export async function createDataPlane(
     throw new Error(`cannot listen on ${socket.path}: ${errorMessage(err)}`);
   }
 
-  const broker = new Broker(opts.nodes, tokens, files, opts, settings.startupTimeoutMs());
+  const broker = new Broker(opts.nodes, tokens, files, opts, {
+    startupTimeoutMs: settings.startupTimeoutMs(),
+    checkIntervalMs: opts.checkIntervalMs,
+    exitWhenNodesFinish: opts.exitWhenNodesFinish,
+  });
   const conns = new Set<FrameConn>();
   let closed = false;
   broker.tap = opts.hook;
@@ -244,6 +250,25 @@ export async function createDataPlane(
       if (!output) return;
       const message = encodeMessage(Kind.TEXT, nowNs(), new Uint8Array(0), encoder.encode(line));
       broker.route(nodeId, output, message, undefined);
+    },
+    logRecord(nodeId, record) {
+      const sendAs = broker.nodes.get(nodeId)?.spec.logs?.sendLogsAs;
+      const toOutput = sendAs !== undefined && record.level !== undefined;
+      if (!toOutput && !broker.wantsLogs) return;
+      // dora's LogMessage as JSON text, encoded once for every receiver.
+      const json = JSON.stringify(logMessage(opts.dataflowId, nodeId, record));
+      const message = encodeMessage(Kind.TEXT, nowNs(), new Uint8Array(0), encoder.encode(json));
+      if (toOutput) broker.route(nodeId, sendAs, message, undefined);
+      broker.routeLog(nodeId, recordLevel(record), message);
+    },
+    lastActivity(nodeId) {
+      return broker.lastActivity(nodeId);
+    },
+    inputsDone(nodeId) {
+      return broker.inputsDone(nodeId);
+    },
+    watch(listener) {
+      broker.watch(listener);
     },
     stats() {
       return broker.stats() as Record<string, Record<string, InputStats>>;

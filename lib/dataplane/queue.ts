@@ -1,8 +1,9 @@
 /**
  * The events waiting for one node, in arrival order. Messages count against their input's
- * `queue_size`: when an input is full its oldest message is dropped (and counted), so a slow
- * node always gets the freshest data. Control events (INPUT_CLOSED, STOP, ERROR) are never
- * dropped. Pure: no I/O.
+ * capacity (its `queue_size`, or ten times that for `queue_policy: backpressure`): when an input
+ * is full its oldest message is dropped (and counted), so a slow node always gets the freshest
+ * data. Control events (INPUT_CLOSED, INPUT_RECOVERED, STOP, ERROR) are never dropped. Pure: no
+ * I/O.
  */
 
 /** One waiting event. */
@@ -34,7 +35,7 @@ class InputLane {
   entries: QueueEntry[] = [];
   head = 0;
   counters: InputCounters;
-  constructor(queueSize: number) {
+  constructor(queueSize: number, readonly capacity: number) {
     this.counters = { received: 0, dropped: 0, queueSize };
   }
   get length(): number {
@@ -58,9 +59,15 @@ export class EventQueue {
   #order: QueueEntry[] = [];
   #live = 0;
 
-  /** `inputs`: input id → queue size (at least 1). */
-  constructor(inputs: Iterable<[string, number]>) {
-    for (const [id, size] of inputs) this.#lanes.set(id, new InputLane(Math.max(1, size)));
+  /**
+   * `inputs`: input id → queue size (at least 1), and optionally how many messages it may hold
+   * (default: the queue size).
+   */
+  constructor(inputs: Iterable<[string, number] | [string, number, number]>) {
+    for (const [id, size, capacity] of inputs) {
+      const n = Math.max(1, size);
+      this.#lanes.set(id, new InputLane(n, Math.max(n, capacity ?? n)));
+    }
   }
 
   /** Events waiting (dropped ones excluded). */
@@ -77,7 +84,7 @@ export class EventQueue {
     if (entry.message !== undefined && entry.input !== undefined) {
       const lane = this.#lanes.get(entry.input);
       if (lane) {
-        if (lane.length >= lane.counters.queueSize) {
+        if (lane.length >= lane.capacity) {
           dropped = lane.shift();
           if (dropped) {
             dropped.dropped = true;

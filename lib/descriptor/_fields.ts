@@ -9,7 +9,8 @@ import { type Ctx, describe, type Field, isEmpty, scalarText } from "./_yaml.ts"
 import { expandVars } from "./env_expand.ts";
 import { parseInputSource } from "./input_source.ts";
 import { splitShellWords } from "./shell_words.ts";
-import type { InputSource, Position, ResourceLimits, RestartPolicy } from "./types.ts";
+import type { InputSource, Position, QueuePolicy, ResourceLimits, RestartPolicy } from "./types.ts";
+import { keysAt } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 
 /** Node ids: letters, digits, `_`, `.`, `-`. */
@@ -21,8 +22,9 @@ const ID_RULE = "use only letters, digits, '_', '.' and '-'";
 /** Default input queue length (dora 1.0's; stated explicitly so nobody loses data unknowingly). */
 export const DEFAULT_QUEUE_SIZE = 10;
 
-const INPUT_KEYS = ["source", "queue_size", "input_timeout"] as const;
-const DEPLOY_KEYS = ["machine", "working_dir"] as const;
+const INPUT_KEYS = keysAt("input");
+const DEPLOY_KEYS = keysAt("deploy");
+const QUEUE_POLICIES: readonly QueuePolicy[] = ["drop_oldest", "backpressure"];
 const RESTART_POLICIES: Record<string, RestartPolicy> = {
   never: "never",
   no: "never",
@@ -36,6 +38,8 @@ export interface InputDraft {
   raw: string;
   source: InputSource;
   queueSize: number;
+  queuePolicy?: QueuePolicy;
+  timeoutMs?: number;
   /** Position of the source string (for "no such node/output" problems). */
   at: Position;
 }
@@ -71,6 +75,8 @@ function readInput(ctx: Ctx, entry: Field, owner: string): InputDraft | undefine
   const label = `input '${entry.key}' of ${owner}`;
   let sourceField: Field = entry;
   let queueSize = DEFAULT_QUEUE_SIZE;
+  let queuePolicy: QueuePolicy | undefined;
+  let timeoutMs: number | undefined;
   let ok = true;
   if (isMap(entry.value)) {
     const fields = ctx.fields(entry.value, INPUT_KEYS, `in ${label}`);
@@ -97,7 +103,21 @@ function readInput(ctx: Ctx, entry: Field, owner: string): InputDraft | undefine
           ctx.report(ctx.valuePos(timeout), `'input_timeout' must be positive, found ${n}`);
         }
         ok = false;
-      }
+      } else timeoutMs = n * 1000;
+    }
+    const policy = fields.get("queue_policy");
+    if (policy && !isEmpty(policy.value)) {
+      const text = ctx.string(policy, `'queue_policy' of ${label}`);
+      if (text !== undefined && (QUEUE_POLICIES as readonly string[]).includes(text)) {
+        queuePolicy = text as QueuePolicy;
+      } else if (text !== undefined) {
+        ctx.report(
+          ctx.valuePos(policy),
+          `invalid queue_policy '${text}': expected drop_oldest or backpressure` +
+            didYouMean(text, QUEUE_POLICIES),
+        );
+        ok = false;
+      } else ok = false;
     }
   } else if (!isScalar(entry.value) || isEmpty(entry.value)) {
     ctx.report(
@@ -115,7 +135,11 @@ function readInput(ctx: Ctx, entry: Field, owner: string): InputDraft | undefine
     ctx.report(at, parsed.error);
     return undefined;
   }
-  return ok ? { id: entry.key, raw, source: parsed.source, queueSize, at } : undefined;
+  if (!ok) return undefined;
+  const input: InputDraft = { id: entry.key, raw, source: parsed.source, queueSize, at };
+  if (queuePolicy) input.queuePolicy = queuePolicy;
+  if (timeoutMs !== undefined) input.timeoutMs = timeoutMs;
+  return input;
 }
 
 /** `outputs:` — a list of unique output ids. */
@@ -145,7 +169,10 @@ export function readOutputs(ctx: Ctx, field: Field, owner: string): OutputDraft[
   return out;
 }
 
-/** `env:` — scalars stringified as written, `$VAR`/`${VAR}` expanded from `vars`. */
+/**
+ * `env:` — scalars stringified as written, `$VAR`/`${VAR}` expanded from `vars`;
+ * `{__dora_env: NAME}` is the value of NAME in `vars` (empty when unset, like `$NAME`).
+ */
 export function readEnv(
   ctx: Ctx,
   field: Field,
@@ -161,11 +188,18 @@ export function readEnv(
       ctx.report(entry.keyNode, `invalid environment variable name '${entry.key}'`);
       continue;
     }
+    const fromHost = isMap(entry.value) ? ctx.entries(entry.value, "") : [];
+    if (fromHost.length === 1 && fromHost[0]!.key === "__dora_env") {
+      // `{__dora_env: NAME}`: the value of NAME in the environment the dataflow starts from.
+      const name = ctx.string(fromHost[0]!);
+      if (name !== undefined) out[entry.key] = vars[name] ?? "";
+      continue;
+    }
     if (!isScalar(entry.value) || isEmpty(entry.value)) {
       ctx.report(
         ctx.valuePos(entry),
-        `environment variable '${entry.key}' must be a string, number or boolean, ` +
-          `found ${describe(entry.value)}`,
+        `environment variable '${entry.key}' must be a string, number or boolean ` +
+          `(or {__dora_env: VARIABLE}), found ${describe(entry.value)}`,
       );
       continue;
     }
@@ -236,6 +270,22 @@ export function readDeploy(ctx: Ctx, field: Field): { machine?: string } | undef
   }
   const workingDir = fields.get("working_dir");
   if (workingDir) ctx.string(workingDir);
+  const labels = fields.get("labels");
+  if (labels && !isEmpty(labels.value)) {
+    const map = ctx.map(labels, "'labels'", "a mapping of label names to values");
+    for (const entry of map ? ctx.entries(map, "in 'labels'") : []) ctx.string(entry);
+  }
+  const distribute = fields.get("distribute");
+  if (distribute) {
+    const text = ctx.string(distribute);
+    const ways = ["local", "scp", "http"];
+    if (text !== undefined && !ways.includes(text)) {
+      ctx.report(
+        ctx.valuePos(distribute),
+        `invalid distribute '${text}': expected local, scp or http${didYouMean(text, ways)}`,
+      );
+    }
+  }
   return out;
 }
 

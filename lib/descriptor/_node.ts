@@ -17,33 +17,13 @@ import {
   readOutputs,
   readRestartPolicy,
 } from "./_fields.ts";
+import { applySchema, readSettings, type SettingsDraft } from "./_settings.ts";
+import { readOtherSources } from "./_sources.ts";
 import { type Ctx, describe, type Field, scalarText } from "./_yaml.ts";
+import { keysAt } from "./schema.ts";
 import type { Position, ResourceLimits, RestartPolicy } from "./types.ts";
 
-const NODE_KEYS = [
-  "id",
-  "name",
-  "description",
-  "path",
-  "args",
-  "env",
-  "build",
-  "inputs",
-  "outputs",
-  "restart_policy",
-  "send_stdout_as",
-  "deploy",
-  "_unstable_deploy",
-  "cpu_limit",
-  "memory_limit",
-  "custom",
-  "operator",
-  "operators",
-  "git",
-  "branch",
-  "tag",
-  "rev",
-] as const;
+const NODE_KEYS = keysAt("node");
 const CUSTOM_KEYS = ["source", "args", "envs", "build", "send_stdout_as", "inputs", "outputs"];
 const OPERATOR_KEYS = [
   "id",
@@ -82,8 +62,12 @@ export interface NodeDraft {
   sendStdoutAs?: { value: string; at: Position };
   deploy?: { machine?: string };
   limits?: ResourceLimits;
+  /** dora 1.0's other node settings (restarts, logs, types...). */
+  settings: SettingsDraft;
   /** `git:` was given: `path` then lives in a clone that does not exist here. */
   fromGit: boolean;
+  /** The file the node is written in (a module's nodes live in the module file). */
+  ctx: Ctx;
   ok: boolean;
 }
 
@@ -120,9 +104,12 @@ export function readNode(
     outputs: [],
     referable: new Set(),
     deploy: defaults.deploy,
+    settings: { outputKeys: [] },
     fromGit: fields.has("git"),
+    ctx,
     ok: true,
   };
+  applySchema(ctx, fields, "node");
 
   const id = fields.get("id");
   if (!id) ctx.report(item, `${owner} has no 'id'`);
@@ -142,6 +129,13 @@ export function readNode(
   if (custom) readCustom(ctx, custom, fields, draft, owner, defaults);
   readGit(ctx, fields);
   readOperators(ctx, fields, draft, owner);
+  readOtherSources(ctx, fields);
+  draft.settings = readSettings(ctx, fields);
+  if (draft.settings.sendLogsAs) draft.referable.add(draft.settings.sendLogsAs.value);
+  const params = fields.get("params");
+  if (params) {
+    ctx.report(params.keyNode, "'params' only applies to a module node (one with 'module:')");
+  }
 
   const restart = fields.get("restart_policy");
   if (restart) draft.restartPolicy = readRestartPolicy(ctx, restart);
@@ -156,7 +150,8 @@ export function readNode(
   draft.limits = readLimits(ctx, fields.get("cpu_limit"), fields.get("memory_limit"));
 
   const operatorKey = fields.get("operator") ?? fields.get("operators");
-  if (!fields.has("path") && !operatorKey && !custom) {
+  const otherSource = fields.has("hub") || fields.has("ros2");
+  if (!fields.has("path") && !operatorKey && !custom && !otherSource) {
     ctx.report(item, `${owner} has no 'path': say which program runs it`);
   }
   draft.ok = ctx.problems.length === before;
@@ -211,6 +206,7 @@ function readCommon(
     const text = ctx.string(send);
     if (text !== undefined) draft.sendStdoutAs = { value: text, at: ctx.valuePos(send) };
   }
+  if (draft.sendStdoutAs) draft.referable.add(draft.sendStdoutAs.value);
 }
 
 /** The older `custom: {source, args, envs, inputs, outputs, ...}` form. */

@@ -31,16 +31,39 @@ export interface Field {
   value: YamlNode | null;
 }
 
+/** Where the problems and notes of one check go (shared by a dataflow and its modules). */
+export interface Findings {
+  problems: Problem[];
+  /** Things worth knowing that are not errors (e.g. a key that has no effect here). */
+  notes: Problem[];
+}
+
 /** Problem collector bound to one file. */
 export class Ctx {
-  readonly problems: Problem[] = [];
+  readonly problems: Problem[];
+  readonly notes: Problem[];
 
   constructor(
     /** The file name printed in problems (as the user gave it). */
     readonly file: string,
     readonly doc: Document,
     readonly lines: LineCounter,
-  ) {}
+    findings: Findings = { problems: [], notes: [] },
+  ) {
+    this.problems = findings.problems;
+    this.notes = findings.notes;
+  }
+
+  /** The shared sinks, for a Ctx of another file (a module) reporting into the same check. */
+  get findings(): Findings {
+    return { problems: this.problems, notes: this.notes };
+  }
+
+  /** Records a note (not an error) at a node or a position. */
+  note(at: YamlNode | Position | null | undefined, message: string): void {
+    const where = at && "line" in at ? at : this.pos(at as YamlNode | null | undefined);
+    this.notes.push({ file: this.file, line: where.line, col: where.col, message });
+  }
 
   /** 1-based position of a node's first character (1:1 when unknown). */
   pos(node: YamlNode | null | undefined): Position {

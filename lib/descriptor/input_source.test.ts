@@ -54,11 +54,36 @@ Deno.test("parseInputSource: zero and malformed timers", () => {
   ) assert.deepEqual(parseInputSource(raw), malformed(raw));
 });
 
-Deno.test("parseInputSource: other dora inputs and malformed sources", () => {
-  assert.deepEqual(parseInputSource("dora/logs"), {
+Deno.test("parseInputSource: dora/logs, all, from a level, from a level of one node", () => {
+  assert.deepEqual(parseInputSource("dora/logs"), { ok: true, source: { kind: "logs" } });
+  assert.deepEqual(parseInputSource("dora/logs/error"), {
+    ok: true,
+    source: { kind: "logs", minLevel: "error" },
+  });
+  assert.deepEqual(parseInputSource("dora/logs/WARNING/sensor"), {
+    ok: true,
+    source: { kind: "logs", minLevel: "warn", node: "sensor" },
+  });
+  assert.deepEqual(parseInputSource("dora/logs/loud"), {
     ok: false,
-    error: "unknown dora input 'dora/logs': the built-in inputs are timers " +
-      "(dora/timer/secs/N, dora/timer/millis/N or dora/timer/hz/N)",
+    error: "invalid log level 'loud' in 'dora/logs/loud': expected one of stdout, trace, " +
+      "debug, info, warn, error",
+  });
+  for (const raw of ["dora/logs/", "dora/logs/info/", "dora/logs/info/a/b"]) {
+    assert.deepEqual(parseInputSource(raw), {
+      ok: false,
+      error: `invalid log input '${raw}': expected dora/logs, dora/logs/<level> or ` +
+        "dora/logs/<level>/<node>",
+    });
+  }
+});
+
+Deno.test("parseInputSource: other dora inputs and malformed sources", () => {
+  assert.deepEqual(parseInputSource("dora/metrics"), {
+    ok: false,
+    error: "unknown dora input 'dora/metrics': the built-in inputs are timers " +
+      "(dora/timer/secs/N, dora/timer/millis/N or dora/timer/hz/N) and logs (dora/logs, " +
+      "dora/logs/<level> or dora/logs/<level>/<node>)",
   });
   const bad = (raw: string) => ({
     ok: false,

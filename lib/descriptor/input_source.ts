@@ -1,4 +1,8 @@
-/** Parsing of an input's source string: `<node>/<output>` or a `dora/timer/...` timer. Pure. */
+/**
+ * Parsing of an input's source string: `<node>/<output>`, a `dora/timer/...` timer or the
+ * `dora/logs[/<level>[/<node>]]` log subscription. Pure.
+ */
+import { LOG_LEVELS, parseLogLevel } from "../logs/levels.ts";
 import type { InputSource } from "./types.ts";
 
 /** A parsed source, or the reason it is invalid (a message fragment about `raw`). */
@@ -10,6 +14,7 @@ const TIMER_UNITS: Record<string, (n: number) => number> = {
   hz: (n) => 1000 / n,
 };
 const TIMER_FORMS = "dora/timer/secs/N, dora/timer/millis/N or dora/timer/hz/N";
+const LOG_FORMS = "dora/logs, dora/logs/<level> or dora/logs/<level>/<node>";
 
 /** Parses `raw`; a node source is split at its first `/` (the output keeps any later ones). */
 export function parseInputSource(raw: string): ParsedSource {
@@ -29,10 +34,12 @@ export function parseInputSource(raw: string): ParsedSource {
 
 function parseDoraSource(raw: string): ParsedSource {
   const parts = raw.split("/");
+  if (parts[1] === "logs") return parseLogsSource(raw, parts);
   if (parts[1] !== "timer") {
     return {
       ok: false,
-      error: `unknown dora input '${raw}': the built-in inputs are timers (${TIMER_FORMS})`,
+      error: `unknown dora input '${raw}': the built-in inputs are timers (${TIMER_FORMS}) ` +
+        `and logs (${LOG_FORMS})`,
     };
   }
   const toMs = TIMER_UNITS[parts[2] ?? ""];
@@ -46,4 +53,25 @@ function parseDoraSource(raw: string): ParsedSource {
   const n = Number(text);
   if (n === 0) return { ok: false, error: `invalid timer '${raw}': N must be greater than 0` };
   return { ok: true, source: { kind: "timer", intervalMs: toMs(n) } };
+}
+
+function parseLogsSource(raw: string, parts: string[]): ParsedSource {
+  if (parts.length > 4 || parts.slice(2).some((p) => p === "")) {
+    return { ok: false, error: `invalid log input '${raw}': expected ${LOG_FORMS}` };
+  }
+  const source: InputSource = { kind: "logs" };
+  if (parts[2] !== undefined) {
+    const level = parseLogLevel(parts[2]);
+    if (!level) {
+      return {
+        ok: false,
+        error: `invalid log level '${parts[2]}' in '${raw}': expected one of ${
+          LOG_LEVELS.join(", ")
+        }`,
+      };
+    }
+    source.minLevel = level;
+  }
+  if (parts[3] !== undefined) source.node = parts[3];
+  return { ok: true, source };
 }

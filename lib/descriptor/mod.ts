@@ -8,47 +8,50 @@
  * - Problems carry the file name exactly as the caller gave it; `Dataflow.file` is absolute.
  * - Problems are sorted by position. When the YAML itself is malformed only the syntax errors
  *   are reported: checking a half-parsed tree would mostly report noise.
+ * - Which dora 1.0 keys are implemented, checked only, accepted without effect (a note) or not
+ *   supported (a problem) is the schema table's business (schema.ts).
  * - `operator:`/`operators:` and `git:` nodes are checked for structure, then reported as not
  *   supported: this implementation runs nodes only, and `Dataflow` has no way to describe them.
+ * - `module:` nodes are expanded first (_modules.ts); problems inside a module file name that
+ *   file. Problems of the dataflow file come first, then those of module files.
  * - A node with `build:` may name a program that does not exist yet (the build makes it).
  * - `$VAR` in `env:` values expands from `opts.env` (default: this process's environment); an
  *   unset variable becomes empty, without a warning, as in a shell.
  * - A top-level `env:` applies to every node; a node's own `env:` (then `custom.envs`) wins.
  */
 import { dirname, resolve } from "node:path";
-import { isMap, LineCounter, parseDocument } from "../../deps/yaml.ts";
+import { type Document, LineCounter, parseDocument } from "../../deps/yaml.ts";
 import { DoraError, errorMessage } from "../errors.ts";
-import { readDeploy, readEnv } from "./_fields.ts";
 import { checkGraph } from "./_graph.ts";
-import { type NodeDefaults, type NodeDraft, readNode } from "./_node.ts";
+import type { FlatNode, ModuleFiles } from "./_modules.ts";
+import type { NodeDraft } from "./_node.ts";
 import { type FileProbe, resolveProgram } from "./_program.ts";
-import { Ctx, describe, isEmpty } from "./_yaml.ts";
+import { readTopLevel } from "./_top.ts";
+import { Ctx } from "./_yaml.ts";
 import type { Dataflow, InputSpec, NodeSpec, Problem } from "./types.ts";
 
 export type * from "./types.ts";
 export { splitShellWords } from "./shell_words.ts";
 export type { ShellWords } from "./shell_words.ts";
 
-const TOP_KEYS = [
-  "nodes",
-  "env",
-  "communication",
-  "deploy",
-  "_unstable_deploy",
-  "debug",
-  "_unstable_debug",
-];
-
 /** Options for `parseDataflow`. */
 export interface ParseOptions {
   /** Variables for `$VAR` expansion and PATH lookups; defaults to this process's environment. */
   env?: Record<string, string>;
+  /** How module files are read (default: the file system). */
+  moduleFiles?: ModuleFiles;
+  /** The folder module files and their programs must lie in (default: the dataflow's). */
+  moduleBase?: string;
 }
 
 /** A resolved dataflow when the file is valid, otherwise every problem found. */
 export interface ParseResult {
   dataflow?: Dataflow;
   problems: Problem[];
+  /** Not errors: e.g. keys that are accepted but change nothing here. */
+  notes: Problem[];
+  /** A valid file's YAML with its modules expanded (for `dora expand`, see expand.ts). */
+  expanded?: { doc: Document; nodes: FlatNode[] };
 }
 
 /**
@@ -58,8 +61,22 @@ export interface ParseResult {
 export async function parseDataflow(file: string, opts: ParseOptions = {}): Promise<ParseResult> {
   const absolute = resolve(Deno.cwd(), file);
   const bytes = await readDataflowFile(file, absolute);
+  return await parseDataflowBytes(file, absolute, bytes, opts);
+}
+
+/**
+ * `parseDataflow` of bytes already read (`file` as shown in problems, `absolute` for the
+ * folder nodes run in).
+ */
+export async function parseDataflowBytes(
+  file: string,
+  absolute: string,
+  bytes: Uint8Array,
+  opts: ParseOptions = {},
+): Promise<ParseResult> {
   const at1 = (message: string): ParseResult => ({
     problems: [{ file, line: 1, col: 1, message }],
+    notes: [],
   });
   let text: string;
   try {
@@ -77,20 +94,27 @@ export async function parseDataflow(file: string, opts: ParseOptions = {}): Prom
     for (const err of doc.errors) {
       ctx.report(lines.linePos(err.pos[0]), yamlErrorMessage(err, text));
     }
-    return { problems: sorted(ctx.problems) };
+    return { problems: sorted(ctx.problems, file), notes: [] };
   }
   const vars: Record<string, string | undefined> = opts.env ?? Deno.env.toObject();
   const dir = dirname(absolute);
-  const drafts = readTopLevel(ctx, vars);
-  checkGraph(ctx, drafts);
-  const nodes = resolveNodes(ctx, drafts, dir, realProbe(vars.PATH ?? ""));
-  if (ctx.problems.length > 0) return { problems: sorted(ctx.problems) };
-  return { dataflow: { file: absolute, dir, nodes }, problems: [] };
+  const top = readTopLevel(ctx, vars, dir, opts);
+  checkGraph(top.drafts, top.typeRules, top.moduleIds);
+  const nodes = resolveNodes(ctx, top.drafts, dir, realProbe(vars.PATH ?? ""));
+  await checkChecksums(top.drafts, nodes);
+  const notes = sorted(ctx.notes, file);
+  if (ctx.problems.length > 0) return { problems: sorted(ctx.problems, file), notes };
+  const dataflow: Dataflow = { file: absolute, dir, nodes };
+  if (top.healthCheckIntervalMs !== undefined) {
+    dataflow.healthCheckIntervalMs = top.healthCheckIntervalMs;
+  }
+  if (top.exitWhenNodesFinish !== undefined) dataflow.exitWhenNodesFinish = top.exitWhenNodesFinish;
+  return { dataflow, problems: [], notes, expanded: { doc, nodes: top.flat } };
 }
 
-/** `file:line:col: message`, one line per problem. */
-export function formatProblems(problems: Problem[]): string {
-  return problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`).join("\n");
+/** `file:line:col: message`, one line per problem (`prefix` e.g. `note: `). */
+export function formatProblems(problems: Problem[], prefix = ""): string {
+  return problems.map((p) => `${p.file}:${p.line}:${p.col}: ${prefix}${p.message}`).join("\n");
 }
 
 /** "1 problem" / "3 problems". */
@@ -154,46 +178,6 @@ function keyAt(text: string, offset: number): string {
   return (/^(.*?)\s*:(?:\s|$)/.exec(line)?.[1] ?? line).trim();
 }
 
-function readTopLevel(ctx: Ctx, vars: Record<string, string | undefined>): NodeDraft[] {
-  const root = ctx.deref(ctx.doc.contents);
-  if (isEmpty(root)) {
-    ctx.report(root, "the file is empty: expected a mapping with a 'nodes' list");
-    return [];
-  }
-  if (!isMap(root)) {
-    ctx.report(
-      root,
-      `not a dataflow: expected a mapping with a 'nodes' list at the top level, ` +
-        `found ${describe(root)}`,
-    );
-    return [];
-  }
-  const top = root;
-  const fields = ctx.fields(top, TOP_KEYS, "at the top level");
-  const defaults: NodeDefaults = { env: {}, vars };
-  const env = fields.get("env");
-  if (env) defaults.env = readEnv(ctx, env, "the dataflow", vars);
-  const deploy = fields.get("deploy") ?? fields.get("_unstable_deploy");
-  if (deploy) defaults.deploy = readDeploy(ctx, deploy);
-  for (const key of ["communication", "debug", "_unstable_debug"]) {
-    // Transport and debug settings do not change how nodes run here; only their shape counts.
-    const field = fields.get(key);
-    if (field && !isEmpty(field.value)) ctx.map(field);
-  }
-  const nodes = fields.get("nodes");
-  if (!nodes) {
-    ctx.report(top, "missing 'nodes': a dataflow needs a list of nodes");
-    return [];
-  }
-  const seq = ctx.list(nodes, "'nodes'", "a list of nodes");
-  if (!seq) return [];
-  const items = ctx.items(seq);
-  if (items.length === 0) {
-    ctx.report(ctx.valuePos(nodes), "'nodes' is empty: a dataflow needs at least one node");
-  }
-  return items.flatMap((item, i) => readNode(ctx, item, i, defaults) ?? []);
-}
-
 function resolveNodes(ctx: Ctx, drafts: NodeDraft[], dir: string, probe: FileProbe): NodeSpec[] {
   const nodes: NodeSpec[] = [];
   for (const draft of drafts) {
@@ -219,7 +203,10 @@ function resolveNodes(ctx: Ctx, drafts: NodeDraft[], dir: string, probe: FilePro
     if (!draft.ok || draft.id === undefined) continue;
     const inputs: Record<string, InputSpec> = {};
     for (const input of draft.inputs) {
-      inputs[input.id] = { raw: input.raw, source: input.source, queueSize: input.queueSize };
+      const spec: InputSpec = { raw: input.raw, source: input.source, queueSize: input.queueSize };
+      if (input.queuePolicy) spec.queuePolicy = input.queuePolicy;
+      if (input.timeoutMs !== undefined) spec.timeoutMs = input.timeoutMs;
+      inputs[input.id] = spec;
     }
     const node: NodeSpec = {
       id: draft.id,
@@ -237,15 +224,60 @@ function resolveNodes(ctx: Ctx, drafts: NodeDraft[], dir: string, probe: FilePro
     if (draft.sendStdoutAs) node.sendStdoutAs = draft.sendStdoutAs.value;
     if (draft.deploy) node.deploy = draft.deploy;
     if (draft.limits) node.limits = draft.limits;
+    applySettings(node, draft);
     nodes.push(node);
   }
   return nodes;
 }
 
-function sorted(problems: Problem[]): Problem[] {
+/** The dora 1.0 settings of a draft, onto its resolved node (only those that were given). */
+function applySettings(node: NodeSpec, draft: NodeDraft): void {
+  const s = draft.settings;
+  if (s.restart) node.restart = s.restart;
+  if (s.healthCheckTimeoutMs !== undefined) node.healthCheckTimeoutMs = s.healthCheckTimeoutMs;
+  if (s.finishGraceMs !== undefined) node.finishGraceMs = s.finishGraceMs;
+  if (s.logs) node.logs = s.logs;
+  if (s.cpuAffinity) node.cpuAffinity = s.cpuAffinity;
+  const types = (map: Map<string, { value: string }> | undefined) =>
+    map && map.size > 0 ? Object.fromEntries([...map].map(([k, v]) => [k, v.value])) : undefined;
+  const outputTypes = types(s.outputTypes);
+  if (outputTypes) node.outputTypes = outputTypes;
+  const inputTypes = types(s.inputTypes);
+  if (inputTypes) node.inputTypes = inputTypes;
+}
+
+/** `path_sha256`: the node's program file must have this digest (when it exists already). */
+async function checkChecksums(drafts: NodeDraft[], nodes: NodeSpec[]): Promise<void> {
+  for (const draft of drafts) {
+    const want = draft.settings.pathSha256;
+    const node = nodes.find((n) => n.id === draft.id);
+    if (!want || !node || !node.program.startsWith("/")) continue;
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = await Deno.readFile(node.program);
+    } catch {
+      continue; // not built yet: `dora build` makes it
+    }
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    const have = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+    if (have !== want.value) {
+      draft.ctx.report(
+        want.at,
+        `'${node.path}' does not match path_sha256: its SHA-256 is ${have}`,
+      );
+    }
+  }
+}
+
+/** Problems of the dataflow file first, then each module file's, each by position. */
+function sorted(problems: Problem[], file: string): Problem[] {
+  const files = [file, ...new Set(problems.map((p) => p.file))];
   return problems
     .map((p, i) => ({ p, i }))
-    .sort((a, b) => a.p.line - b.p.line || a.p.col - b.p.col || a.i - b.i)
+    .sort((a, b) =>
+      files.indexOf(a.p.file) - files.indexOf(b.p.file) || a.p.line - b.p.line ||
+      a.p.col - b.p.col || a.i - b.i
+    )
     .map(({ p }) => p);
 }
 

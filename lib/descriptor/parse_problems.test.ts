@@ -168,10 +168,10 @@ Deno.test("problems: wrong value types name the expected type", async () => {
       "found a list",
       "dataflow.yml:9:21: invalid restart_policy '3': expected never, on-failure or always",
       "dataflow.yml:10:16: 'cpu_limit' must be a number, found a string",
-      "dataflow.yml:14:7: environment variable 'EMPTY' must be a string, number or boolean, " +
-      "found an empty value",
-      "dataflow.yml:15:15: environment variable 'NESTED' must be a string, number or boolean, " +
-      "found a mapping",
+      "dataflow.yml:14:7: environment variable 'EMPTY' must be a string, number or boolean " +
+      "(or {__dora_env: VARIABLE}), found an empty value",
+      "dataflow.yml:15:15: environment variable 'NESTED' must be a string, number or boolean " +
+      "(or {__dora_env: VARIABLE}), found a mapping",
       "dataflow.yml:16:16: each of 'args' must be a string, found a list",
       "dataflow.yml:17:19: an output id must be a string, found a mapping",
       "dataflow.yml:17:29: invalid output id 'bad id': use only letters, digits, '_', '.' and '-'",
@@ -231,7 +231,7 @@ Deno.test("problems: malformed, zero and unknown timers; malformed sources", asy
       hz0: dora/timer/hz/0
       word: dora/timer/millis/fast
       unit: dora/timer/minutes/1
-      other: dora/logs
+      other: dora/metrics
       bare: camera
 `,
     [
@@ -239,15 +239,16 @@ Deno.test("problems: malformed, zero and unknown timers; malformed sources", asy
       "dataflow.yml:6:12: invalid timer 'dora/timer/hz/0': N must be greater than 0",
       `dataflow.yml:7:13: invalid timer 'dora/timer/millis/fast': ${forms}`,
       `dataflow.yml:8:13: invalid timer 'dora/timer/minutes/1': ${forms}`,
-      "dataflow.yml:9:14: unknown dora input 'dora/logs': the built-in inputs are timers " +
-      "(dora/timer/secs/N, dora/timer/millis/N or dora/timer/hz/N)",
+      "dataflow.yml:9:14: unknown dora input 'dora/metrics': the built-in inputs are timers " +
+      "(dora/timer/secs/N, dora/timer/millis/N or dora/timer/hz/N) and logs (dora/logs, " +
+      "dora/logs/<level> or dora/logs/<level>/<node>)",
       "dataflow.yml:10:13: invalid input source 'camera': expected '<node>/<output>' or a " +
       "timer like 'dora/timer/millis/100'",
     ],
   );
 });
 
-Deno.test("problems: restart_policy, send_stdout_as, duplicate outputs, bad args quoting", async () => {
+Deno.test("problems: restart_policy, duplicate outputs, bad args quoting", async () => {
   await expectProblems(
     `nodes:
   - id: a
@@ -262,8 +263,6 @@ Deno.test("problems: restart_policy, send_stdout_as, duplicate outputs, bad args
       "dataflow.yml:5:21: duplicate output 'x' in node 'a' (first listed at line 5)",
       "dataflow.yml:6:21: invalid restart_policy 'on_failure': expected never, on-failure or " +
       "always (did you mean 'on-failure'?)",
-      "dataflow.yml:7:21: send_stdout_as 'stdout' is not one of this node's outputs " +
-      "(add it to 'outputs')",
     ],
   );
 });

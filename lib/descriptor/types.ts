@@ -3,6 +3,9 @@
  * validation. Everything downstream (run, daemon, data plane, build) works from these types,
  * never from raw YAML.
  */
+import type { LogLevel } from "../logs/levels.ts";
+
+export type { LogLevel };
 
 /** A position in the YAML file, 1-based. */
 export interface Position {
@@ -20,7 +23,15 @@ export interface Problem extends Position {
 export type InputSource =
   | { kind: "node"; node: string; output: string }
   /** A timer; `intervalMs` is exact (hz/N becomes 1000/N). */
-  | { kind: "timer"; intervalMs: number };
+  | { kind: "timer"; intervalMs: number }
+  /**
+   * `dora/logs[/<level>[/<node>]]`: the log records of every other node (or of `node`), at
+   * `minLevel` or above (every record, plain lines included, when absent).
+   */
+  | { kind: "logs"; minLevel?: LogLevel; node?: string };
+
+/** What a full input queue does: drop its oldest message, or hold up to 10 × its size. */
+export type QueuePolicy = "drop_oldest" | "backpressure";
 
 /** One input of a node. */
 export interface InputSpec {
@@ -29,6 +40,10 @@ export interface InputSpec {
   source: InputSource;
   /** Queue length; when full the oldest message is dropped (and counted). Default 10. */
   queueSize: number;
+  /** Undefined: `drop_oldest`. */
+  queuePolicy?: QueuePolicy;
+  /** `input_timeout`: no message for this long closes the input until the next one. */
+  timeoutMs?: number;
 }
 
 /** `never` (also written `no`), `on-failure`, `always`. */
@@ -53,6 +68,30 @@ export interface ResourceLimits {
   cpu?: number;
   /** Bytes. */
   memoryBytes?: number;
+}
+
+/** `max_restarts`, `restart_delay`, `max_restart_delay`, `restart_window` (dora's keys). */
+export interface RestartSettings {
+  /** Restarts allowed (within `windowMs` when set); 0 means unlimited. */
+  maxRestarts?: number;
+  /** First delay; doubled each attempt. */
+  delayMs?: number;
+  /** Cap of the doubling delay. */
+  maxDelayMs?: number;
+  /** The restart count starts over this long after the first restart of a window. */
+  windowMs?: number;
+}
+
+/** `min_log_level`, `send_logs_as`, `max_log_size`, `max_rotated_files`. */
+export interface LogSettings {
+  /** Records below this level are dropped (not stored, shown or sent). */
+  minLevel?: LogLevel;
+  /** Structured records are also sent, as JSON text, on this output. */
+  sendLogsAs?: string;
+  /** The log file rotates past this size. */
+  maxBytes?: number;
+  /** Rotated files kept. */
+  maxRotatedFiles?: number;
 }
 
 /** One node of a dataflow, fully resolved. */
@@ -81,6 +120,18 @@ export interface NodeSpec {
   /** `deploy` / `_unstable_deploy`, kept for display; nodes always run on this machine. */
   deploy?: { machine?: string };
   limits?: ResourceLimits;
+  /** dora's restart settings; unset ones fall back to the `DORA_RESTART_*` defaults. */
+  restart?: RestartSettings;
+  /** `health_check_timeout`: a connected node silent this long is killed. */
+  healthCheckTimeoutMs?: number;
+  /** `finish_grace_secs`: after STOP for closed inputs, it is killed once this has passed. */
+  finishGraceMs?: number;
+  logs?: LogSettings;
+  /** `cpu_affinity`: the CPU cores its processes may run on. */
+  cpuAffinity?: number[];
+  /** `output_types` / `input_types`: type URNs (checked by `check`, kept for display). */
+  outputTypes?: Record<string, string>;
+  inputTypes?: Record<string, string>;
   /** Where the node is declared in the YAML (for messages about it later). */
   position: Position;
 }
@@ -92,4 +143,11 @@ export interface Dataflow {
   /** Absolute path of the folder holding it: nodes' working directory. */
   dir: string;
   nodes: NodeSpec[];
+  /** `health_check_interval` (default 5 s). */
+  healthCheckIntervalMs?: number;
+  /**
+   * `exit_when_nodes_finish`: a node whose inputs from other nodes have all closed gets STOP
+   * even when it also has timer inputs (by default those keep it running).
+   */
+  exitWhenNodesFinish?: boolean;
 }

@@ -66,6 +66,12 @@ export function graphOf(specs: readonly NodeSpec[]): DataflowGraph {
           });
         }
         edges.push({ key, from: raw, output: null, to: spec.id, input, queueSize });
+      } else if (source.kind === "logs") {
+        // dora/logs[/level[/node]]: a built-in source like a timer, drawn after the timers.
+        if (!timers.has(raw)) {
+          timers.set(raw, { id: raw, label: raw.replace(/^dora\//, ""), intervalMs: Infinity });
+        }
+        edges.push({ key, from: raw, output: null, to: spec.id, input, queueSize });
       } else {
         edges.push({
           key,
@@ -87,7 +93,8 @@ export function graphOf(specs: readonly NodeSpec[]): DataflowGraph {
     };
   });
   const sortedTimers = [...timers.values()].sort((a, b) =>
-    a.intervalMs - b.intervalMs || a.id.localeCompare(b.id)
+    (a.intervalMs === b.intervalMs ? 0 : a.intervalMs < b.intervalMs ? -1 : 1) ||
+    a.id.localeCompare(b.id)
   );
   return { nodes, timers: sortedTimers, edges };
 }

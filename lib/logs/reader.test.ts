@@ -132,3 +132,39 @@ Deno.test("follow ends promptly when aborted, also with no log files yet", async
     assert.ok(Date.now() - started < 3_000);
   });
 });
+
+Deno.test("filters: time, level and text first, then tail, over rotated files too", async () => {
+  await withDir(async (dir) => {
+    const cam = new LogWriter(`${dir}/cam.log`, { maxBytes: 200, keep: 5 });
+    cam.append([
+      { ...rec(10, "boot done"), level: "info" as const, target: "cam::init" },
+      { ...rec(20, "frame dropped"), level: "warn" as const },
+      rec(30, "plain print"),
+      { ...rec(40, "sensor lost"), level: "error" as const },
+      { ...rec(50, "frame ok"), level: "debug" as const },
+      rec(60, "supervisor note", "dora"),
+    ]);
+    cam.close();
+    assert.ok((await Deno.stat(`${dir}/cam.log.1`)).isFile, "rotated");
+    const read = async (opts: Parameters<typeof readLogs>[1]) => texts(await readLogs(dir, opts));
+    assert.deepEqual(await read({ level: "warn" }), ["cam:frame dropped", "cam:sensor lost"]);
+    assert.deepEqual(await read({ level: "stdout" }).then((t) => t.length), 6);
+    // Supervisor lines count as info; plain lines pass only `stdout`.
+    assert.deepEqual(await read({ level: "info" }), [
+      "cam:boot done",
+      "cam:frame dropped",
+      "cam:sensor lost",
+      "cam:supervisor note",
+    ]);
+    assert.deepEqual(await read({ grep: "FRAME" }), ["cam:frame dropped", "cam:frame ok"]);
+    assert.deepEqual(await read({ grep: "cam::init" }), ["cam:boot done"], "targets match");
+    assert.deepEqual(await read({ since: T0 + 20, until: T0 + 40 }), [
+      "cam:frame dropped",
+      "cam:plain print",
+      "cam:sensor lost",
+    ]);
+    // The tail counts what the other filters left, even when it is in older files.
+    assert.deepEqual(await read({ level: "warn", tail: 1 }), ["cam:sensor lost"]);
+    assert.deepEqual(await read({ grep: "boot", tail: 1 }), ["cam:boot done"]);
+  });
+});

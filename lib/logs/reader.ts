@@ -1,9 +1,11 @@
 /**
  * Reads a dataflow's log folder: every node's records merged by time (rotated files included,
- * oldest first), filtered by node, `since` and `tail`, and a follow mode that yields new records
- * as files grow and rotate. Used by `dora logs`.
+ * oldest first), filtered by node, time (`since`, `until`), level and text (`grep`), then
+ * `tail` (dora's order), and a follow mode that yields new records as files grow and rotate.
+ * Used by `dora logs`.
  */
-import { type LogRecord, nodeLogFile, parseLogRecord } from "./format.ts";
+import { type LogRecord, nodeLogFile, parseLogRecord, recordLevel } from "./format.ts";
+import { type LogLevel, passesLevel } from "./levels.ts";
 
 /** A stored record and the node it belongs to. */
 export interface NodeLogRecord extends LogRecord {
@@ -18,6 +20,12 @@ export interface ReadLogOptions {
   tail?: number;
   /** Only records at or after this time (ms since the epoch). */
   since?: number;
+  /** Only records at or before this time (ms since the epoch). */
+  until?: number;
+  /** Only records passing this level filter (plain lines only pass `stdout`). */
+  level?: LogLevel;
+  /** Only records whose text, node id or target contains this (any case). */
+  grep?: string;
 }
 
 /** Follow mode: how to stop and how often to look. */
@@ -108,8 +116,10 @@ async function olderRecords(
 ): Promise<NodeLogRecord[]> {
   const parts: NodeLogRecord[][] = [];
   let count = have;
+  // With filters, the newest files may hold fewer matches than `tail` wants: read them all.
+  const filtered = opts.level !== undefined || opts.grep !== undefined || opts.until !== undefined;
   for (const path of await rotatedFiles(dir, node)) {
-    if (opts.tail !== undefined && count >= opts.tail) break;
+    if (opts.tail !== undefined && count >= opts.tail && !filtered) break;
     if (skipIno !== undefined && (await Deno.stat(path).catch(() => null))?.ino === skipIno) {
       continue;
     }
@@ -142,9 +152,16 @@ export function mergeByTime(lists: NodeLogRecord[][]): NodeLogRecord[] {
   return merged;
 }
 
-/** Applies `since` and `tail` to merged records. */
+/** Applies time, level and text filters, then `tail`, to merged records. */
 export function filterRecords(records: NodeLogRecord[], opts: ReadLogOptions): NodeLogRecord[] {
-  let result = opts.since === undefined ? records : records.filter((r) => r.time >= opts.since!);
+  const needle = opts.grep?.toLowerCase();
+  let result = records.filter((r) =>
+    (opts.since === undefined || r.time >= opts.since) &&
+    (opts.until === undefined || r.time <= opts.until) &&
+    (opts.level === undefined || passesLevel(recordLevel(r), opts.level)) &&
+    (needle === undefined || r.text.toLowerCase().includes(needle) ||
+      r.node.toLowerCase().includes(needle) || (r.target ?? "").toLowerCase().includes(needle))
+  );
   if (opts.tail !== undefined) result = opts.tail <= 0 ? [] : result.slice(-opts.tail);
   return result;
 }
@@ -294,7 +311,8 @@ export async function* followLogs(
       initial.push([...older, ...current]);
     }
     yield* filterRecords(mergeByTime(initial), opts);
-    const sinceOnly = { since: opts.since };
+    // New records: level and text filters still apply; `tail` and `until` were for the past.
+    const live = { since: opts.since, level: opts.level, grep: opts.grep };
     while (!opts.signal.aborted) {
       await abortableSleep(pollMs, opts.signal);
       if (opts.signal.aborted) break;
@@ -308,7 +326,7 @@ export async function* followLogs(
         }
         batch.push(await cursor.follow(dir));
       }
-      yield* filterRecords(mergeByTime(batch), sinceOnly);
+      yield* filterRecords(mergeByTime(batch), live);
     }
   } finally {
     for (const cursor of cursors.values()) cursor.close();

@@ -9,6 +9,7 @@ export {
   parseRestartPolicy,
   shouldRestart,
 } from "./policy.ts";
+export { nodeRestartOptions } from "./node_options.ts";
 export {
   formatDelay,
   type Jitter,

@@ -6,6 +6,7 @@ import {
   restartOptionsFromSettings,
   RestartTracker,
 } from "./tracker.ts";
+import { nodeRestartOptions } from "./node_options.ts";
 
 /** A clock the test moves by hand. */
 class FakeClock {
@@ -265,4 +266,64 @@ Deno.test("formatDelay", () => {
   assert.equal(formatDelay(1000), "1s");
   assert.equal(formatDelay(1500), "1.5s");
   assert.equal(formatDelay(60_000), "60s");
+});
+
+Deno.test("dora's restart_delay: exact doubling, capped by max_restart_delay, no stable reset", () => {
+  const clock = new FakeClock();
+  const tracker = new RestartTracker(
+    nodeRestartOptions(OPTS, { delayMs: 1000, maxDelayMs: 10_000 }),
+    { now: clock.now, random: () => 0.5 },
+  );
+  // Runs well past the stable period still double (dora counts attempts per window).
+  const seen = Array.from({ length: 6 }, () => crashAfter(tracker, clock, 20_000));
+  assert.deepEqual(delays(seen), [1000, 2000, 4000, 8000, 10_000, 10_000]);
+});
+
+Deno.test("dora's restart_delay without a cap keeps doubling (the exponent stops at 16)", () => {
+  const clock = new FakeClock();
+  const tracker = new RestartTracker(nodeRestartOptions(OPTS, { delayMs: 1 }), { now: clock.now });
+  const seen = Array.from({ length: 20 }, () => crashAfter(tracker, clock, 1));
+  assert.equal(delays(seen)[4], 16);
+  assert.equal(delays(seen)[19], 65_536);
+});
+
+Deno.test("max_restarts: N restarts, then given up; it replaces the crash-loop guard", () => {
+  const clock = new FakeClock();
+  const tracker = new RestartTracker(
+    nodeRestartOptions({ ...OPTS, maxFailures: 2 }, { maxRestarts: 3 }),
+    { now: clock.now },
+  );
+  const seen = Array.from({ length: 4 }, () => crashAfter(tracker, clock, 10));
+  assert.deepEqual(seen.slice(0, 3).map((d) => d.action), ["restart", "restart", "restart"]);
+  assert.deepEqual(seen[3], {
+    action: "give-up",
+    reason: "gave up after 3 restarts (max_restarts: 3)",
+  });
+  // max_restarts: 0 is unlimited, and the guard (2 failures here) is off.
+  const unlimited = new RestartTracker(
+    nodeRestartOptions({ ...OPTS, maxFailures: 2 }, { maxRestarts: 0 }),
+    { now: clock.now },
+  );
+  for (let i = 0; i < 50; i++) assert.equal(crashAfter(unlimited, clock, 10).action, "restart");
+});
+
+Deno.test("restart_window: the count starts over once the window since its first restart passed", () => {
+  const clock = new FakeClock();
+  const tracker = new RestartTracker(
+    nodeRestartOptions(OPTS, { maxRestarts: 2, windowMs: 10_000, delayMs: 100 }),
+    { now: clock.now },
+  );
+  assert.deepEqual(delays([crashAfter(tracker, clock, 10), crashAfter(tracker, clock, 10)]), [
+    100,
+    200,
+  ]);
+  clock.advance(10_000);
+  // A new window: two more restarts, the delay from the start again.
+  const again = [crashAfter(tracker, clock, 10), crashAfter(tracker, clock, 10)];
+  assert.deepEqual(delays(again), [100, 200]);
+  const third = crashAfter(tracker, clock, 10);
+  assert.deepEqual(third, {
+    action: "give-up",
+    reason: "gave up after 2 restarts within 10s (max_restarts: 2)",
+  });
 });

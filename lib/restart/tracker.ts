@@ -3,6 +3,11 @@
  * run, and a crash-loop guard that counts failures in a sliding window whatever each run's
  * length (pm2 only distrusts crashes in the first seconds, so a node dying every few seconds
  * restarts all night). Pure: the clock and the random source are injected.
+ *
+ * dora's own keys take over where a node sets them: `max_restarts` (with `restart_window`)
+ * replaces the crash-loop guard, and `restart_delay` makes the delay exactly double each attempt
+ * (capped by `max_restart_delay`), the attempts counting from the start of the restart window
+ * rather than from the last stable run.
  */
 import { settings } from "../config.ts";
 
@@ -26,6 +31,15 @@ export interface RestartOptions {
   /** The crash-loop window (`DORA_RESTART_WINDOW_MS`). */
   windowMs: number;
   jitter: Jitter;
+  /**
+   * dora's `max_restarts`: restarts allowed (within `restartWindowMs`, when set) before the
+   * node is given up; 0 means unlimited. Set, it replaces the crash-loop guard.
+   */
+  maxRestarts?: number;
+  /** dora's `restart_window`: the restart count starts over this long after its first restart. */
+  restartWindowMs?: number;
+  /** False (dora's `restart_delay`): a stable run does not reset the backoff. Default true. */
+  stableReset?: boolean;
 }
 
 /** What to do after an exit the policy says to restart. */
@@ -44,6 +58,9 @@ export interface RestartState {
   prevDelayMs: number;
   nextRetryAt: number | null;
   gaveUp: string | null;
+  /** `max_restarts` counting: restarts in the current window, and when that window began. */
+  windowCount?: number;
+  windowStart?: number | null;
 }
 
 /** Injected sources of time and chance (real ones by default). */
@@ -123,16 +140,41 @@ export class RestartTracker {
   onExit(startedAt: number, endedAt: number): RestartDecision {
     const s = this.#state;
     if (s.gaveUp !== null) return { action: "give-up", reason: s.gaveUp };
-    const { baseDelayMs, stableMs, maxFailures, windowMs } = this.options;
-    s.failures = [...s.failures.filter((t) => t > endedAt - windowMs), endedAt];
-    if (s.failures.length >= maxFailures) {
-      s.gaveUp = `gave up after ${s.failures.length} failures within ${
-        formatDelay(windowMs)
-      } (crash-loop guard)`;
+    const { baseDelayMs, stableMs, maxFailures, windowMs, maxRestarts, restartWindowMs } =
+      this.options;
+    const giveUp = (reason: string): RestartDecision => {
+      s.gaveUp = reason;
       s.nextRetryAt = null;
-      return { action: "give-up", reason: s.gaveUp };
+      return { action: "give-up", reason };
+    };
+    if (maxRestarts !== undefined) {
+      // dora's limit: N restarts (per window), instead of the crash-loop guard.
+      const start = s.windowStart ?? null;
+      if (restartWindowMs !== undefined && start !== null && endedAt - start >= restartWindowMs) {
+        s.windowCount = 0;
+        s.windowStart = null;
+        s.attempt = 0;
+        s.prevDelayMs = baseDelayMs;
+      }
+      const count = s.windowCount ?? 0;
+      if (maxRestarts > 0 && count >= maxRestarts) {
+        const within = restartWindowMs === undefined
+          ? ""
+          : ` within ${formatDelay(restartWindowMs)}`;
+        return giveUp(`gave up after ${count} restarts${within} (max_restarts: ${maxRestarts})`);
+      }
+      s.windowCount = count + 1;
+      s.windowStart ??= endedAt;
+    } else {
+      s.failures = [...s.failures.filter((t) => t > endedAt - windowMs), endedAt];
+      if (s.failures.length >= maxFailures) {
+        return giveUp(
+          `gave up after ${s.failures.length} failures within ${formatDelay(windowMs)} ` +
+            "(crash-loop guard)",
+        );
+      }
     }
-    if (Math.max(0, endedAt - startedAt) >= stableMs) {
+    if (this.options.stableReset !== false && Math.max(0, endedAt - startedAt) >= stableMs) {
       s.attempt = 0;
       s.prevDelayMs = baseDelayMs;
     }
@@ -175,13 +217,16 @@ export class RestartTracker {
       prevDelayMs: this.options.baseDelayMs,
       nextRetryAt: null,
       gaveUp: null,
+      windowCount: 0,
+      windowStart: null,
     };
   }
 
   #delay(attempt: number): number {
     const { baseDelayMs, maxDelayMs, jitter } = this.options;
     const cap = Math.max(0, maxDelayMs);
-    const exponential = Math.min(cap, baseDelayMs * 2 ** (attempt - 1));
+    // The exponent stops at 16 (dora's), so a long series of restarts cannot overflow.
+    const exponential = Math.min(cap, baseDelayMs * 2 ** Math.min(attempt - 1, 16));
     switch (jitter) {
       case "none":
         return exponential;

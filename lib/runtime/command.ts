@@ -93,9 +93,16 @@ function requireExecutable(path: string, probe: Probe): string {
 
 /**
  * The argv of a node (program first), with the program resolved against the node's PATH.
+ * With `uv` (the path of `uv`, from `run --uv`), Python nodes run as `uv run python -u ...`,
+ * in the environment uv finds from the node's folder (the one `dora build --uv` filled).
  * Throws `SpawnError` when it cannot run. Dynamic nodes have no argv.
  */
-export function nodeArgv(node: NodeSpec, pathVar: string, probe: Probe = realProbe): string[] {
+export function nodeArgv(
+  node: NodeSpec,
+  pathVar: string,
+  probe: Probe = realProbe,
+  uv?: string,
+): string[] {
   switch (node.kind) {
     case "dynamic":
       throw new SpawnError("dynamic nodes are started by the user, not by dora");
@@ -105,6 +112,7 @@ export function nodeArgv(node: NodeSpec, pathVar: string, probe: Probe = realPro
     }
     case "python": {
       requireFile(node.program, "script", probe);
+      if (uv) return [uv, "run", "python", "-u", node.program, ...node.args];
       const python = which("python3", pathVar, probe);
       if (!python) {
         throw new SpawnError(`python3 not found on PATH (needed to run ${node.program})`);

@@ -13,6 +13,7 @@
 import { runDir, settings } from "../config.ts";
 import type { Dataflow, NodeSpec } from "../descriptor/types.ts";
 import { HOT_RELOAD, NodeRunner, type RestartWhy } from "./node.ts";
+import { Watchdogs } from "./watchdogs.ts";
 import type { DataPlane } from "./plane.ts";
 import type {
   DataflowResult,
@@ -44,6 +45,7 @@ export class DataflowRuntime {
   #baseEnv: Record<string, string>;
   /** Set while `replace` runs: the dataflow must not end when the old nodes are gone. */
   #replacing: Promise<void> | undefined;
+  #watchdogs = new Watchdogs(() => this.#runners, () => this.#plane);
 
   private constructor(private readonly opts: RuntimeOptions, startedAt: string) {
     this.startedAt = startedAt;
@@ -53,6 +55,19 @@ export class DataflowRuntime {
     this.#plane = opts.plane;
     this.#runners = opts.dataflow.nodes.map((spec) => this.#makeRunner(spec));
     this.finished = new Promise((resolve) => this.#settle = resolve);
+    this.#watchPlane();
+  }
+
+  /** The plane tells us when a node got STOP for closed inputs (`finish_grace_secs`). */
+  #watchPlane(): void {
+    this.#plane?.watch?.({
+      inputsClosed: (id) => this.#watchdogs.inputsClosed(id),
+      nodeWarning: (id, message) => {
+        const runner = this.#runners.find((r) => r.id === id);
+        if (runner) runner.warn(message);
+        else this.opts.onWarning?.(id, message);
+      },
+    });
   }
 
   #makeRunner(spec: NodeSpec): NodeRunner {
@@ -70,6 +85,7 @@ export class DataflowRuntime {
       onWarning: opts.onWarning,
       restart: opts.restart,
       launcher: opts.launcher,
+      uv: opts.uv,
     });
   }
 
@@ -93,6 +109,7 @@ export class DataflowRuntime {
     const runtime = new DataflowRuntime(opts, new Date().toISOString());
     await runtime.#prepareDirs();
     for (const runner of runtime.#runners) if (runner.kind !== "dynamic") await runner.spawn();
+    runtime.#watchdogs.start(runtime.#dataflow);
     runtime.#settle(runtime.#watch());
     runtime.opts.onChange?.();
     return runtime;
@@ -115,6 +132,7 @@ export class DataflowRuntime {
       const node = snapshot.nodes.find((n) => n.id === runner.id);
       if (node) runner.adopt(node);
     }
+    runtime.#watchdogs.start(runtime.#dataflow);
     runtime.#settle(runtime.#watch());
     runtime.opts.onChange?.();
     return runtime;
@@ -271,6 +289,8 @@ export class DataflowRuntime {
       }
       const restarts = new Map(old.map((runner) => [runner.id, runner.restarts]));
       this.#dataflow = dataflow;
+      this.#watchPlane();
+      this.#watchdogs.start(dataflow);
       this.#runners = dataflow.nodes.map((spec) => this.#makeRunner(spec));
       for (const runner of this.#runners) {
         runner.restarts = restarts.get(runner.id) ?? 0;
@@ -380,6 +400,7 @@ export class DataflowRuntime {
         break;
       }
     }
+    this.#watchdogs.stop();
     for (const runner of this.#runners) {
       runner.markStopped();
       runner.close();

@@ -1,6 +1,6 @@
 /**
- * The few libc calls Deno does not offer: `mkfifo`, non-blocking `open`/`read` of a FIFO and one
- * `poll` over all of them. Deno reads files (FIFOs included) on its blocking thread pool, one
+ * The few libc calls Deno does not offer: `mkfifo`, non-blocking `open`/`read` of a FIFO, one
+ * `poll` over all of them, and the CPU affinity of the calling thread. Deno reads files (FIFOs included) on its blocking thread pool, one
  * thread per pending read and about 32 threads in all, so 16 nodes with two output FIFOs each
  * would starve every other file operation of the process. One `poll` on one thread scales.
  * Linux only (the runtime also relies on /proc).
@@ -24,6 +24,8 @@ const SYMBOLS = {
   close: { parameters: ["i32"], result: "i32" },
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  sched_getaffinity: { parameters: ["i32", "usize", "buffer"], result: "i32" },
+  sched_setaffinity: { parameters: ["i32", "usize", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -91,4 +93,33 @@ export function makePipe(): [number, number] {
  */
 export function pollFds(pollfds: Uint8Array, count: number, timeoutMs: number): Promise<number> {
   return libc().poll(pollfds, BigInt(count), timeoutMs);
+}
+
+/** Bytes of a CPU mask: `CPU_SETSIZE` (1024) bits. */
+const CPU_MASK_BYTES = 128;
+
+/** The CPU cores the calling thread may run on. */
+export function threadAffinity(): number[] {
+  const mask = new Uint8Array(CPU_MASK_BYTES);
+  if (libc().sched_getaffinity(0, BigInt(mask.length), mask) !== 0) {
+    throw new Error(`cannot read the CPU affinity (errno ${errno()})`);
+  }
+  const cores: number[] = [];
+  for (let i = 0; i < mask.length * 8; i++) if (mask[i >> 3]! & (1 << (i & 7))) cores.push(i);
+  return cores;
+}
+
+/**
+ * Sets the CPU cores the calling thread (the JS thread: FFI calls that are not `nonblocking`
+ * run on it) may run on. A process it spawns next inherits them: that is how a node gets its
+ * `cpu_affinity` before it execs.
+ */
+export function setThreadAffinity(cores: number[]): void {
+  const mask = new Uint8Array(CPU_MASK_BYTES);
+  for (const core of cores) {
+    if (core >= 0 && core < mask.length * 8) mask[core >> 3]! |= 1 << (core & 7);
+  }
+  if (libc().sched_setaffinity(0, BigInt(mask.length), mask) !== 0) {
+    throw new Error(`cannot set the CPU affinity to ${cores.join(",")} (errno ${errno()})`);
+  }
 }

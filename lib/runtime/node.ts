@@ -5,10 +5,12 @@
  */
 import type { NodeSpec } from "../descriptor/types.ts";
 import { errorMessage } from "../errors.ts";
-import type { LogStream } from "../logs/format.ts";
+import type { LogRecord, LogStream } from "../logs/format.ts";
 import { nodeArgv, nodeEnv, wrapWithFifos } from "./command.ts";
 import { type Exit, reapGroup, signalGroup, unknownExit, zombieExit } from "./group.ts";
 import { exitText, formatMs, quote, wrapperError } from "./node_text.ts";
+import { chooseCores } from "./affinity.ts";
+import { setThreadAffinity, threadAffinity } from "./libc.ts";
 import { NodeOutput } from "./output.ts";
 import type { DataPlane } from "./plane.ts";
 import { isLive, readStat } from "./proc.ts";
@@ -27,7 +29,7 @@ const FINAL: ReadonlySet<NodeStatus> = new Set(["Succeeded", "Failed", "Stopped"
 export interface NodeContext extends
   Pick<
     RuntimeOptions,
-    "extraEnv" | "plane" | "onLine" | "onChange" | "onWarning" | "restart" | "launcher"
+    "extraEnv" | "plane" | "onLine" | "onChange" | "onWarning" | "restart" | "launcher" | "uv"
   > {
   spec: NodeSpec;
   dir: string;
@@ -85,8 +87,9 @@ export class NodeRunner {
       ctx.spec.id,
       ctx.stateDir,
       ctx.logDir,
-      (stream, lines, time) => this.#onLines(stream, lines, time),
+      (stream, lines, records) => this.#onLines(stream, lines, records),
       (message) => this.#warn(message),
+      ctx.spec.logs,
     );
   }
 
@@ -159,7 +162,7 @@ export class NodeRunner {
     );
     let argv: string[];
     try {
-      argv = nodeArgv(spec, env.PATH ?? "");
+      argv = nodeArgv(spec, env.PATH ?? "", undefined, this.ctx.uv);
       if (this.ctx.launcher) {
         this.#launch = await this.ctx.launcher(spec, argv);
         argv = this.#launch.argv;
@@ -182,8 +185,12 @@ export class NodeRunner {
     }
     const [stdoutFifo, stderrFifo] = this.#output.fifos;
     const cmd = wrapWithFifos(spec.id, argv, stdoutFifo, stderrFifo);
+    // cpu_affinity: this thread forks the node, so the node starts with this thread's cores.
+    const cores = spec.cpuAffinity ? this.#affinity(spec.cpuAffinity) : undefined;
+    const previous = cores ? threadAffinity() : undefined;
     let child: Deno.ChildProcess;
     try {
+      if (cores) setThreadAffinity(cores);
       child = new Deno.Command(cmd.command, {
         args: cmd.args,
         cwd: this.ctx.dir,
@@ -201,6 +208,8 @@ export class NodeRunner {
         ? `working directory not found: ${this.ctx.dir}`
         : errorMessage(err);
       return this.#failToStart(reason);
+    } finally {
+      if (previous) setThreadAffinity(previous);
     }
     this.pid = child.pid;
     this.startTime = readStat(child.pid)?.startTime ?? null;
@@ -308,6 +317,38 @@ export class NodeRunner {
     this.signal("SIGKILL");
   }
 
+  /**
+   * Kills a node that is not stopping, for a reason of its own (`health_check_timeout`,
+   * `finish_grace_secs`): `note` goes to the log; its restart policy then decides, as after a
+   * crash.
+   */
+  killFor(note: string, because: string): void {
+    if (!this.#alive || this.stopping || this.killedBecause !== null) return;
+    this.#dora(note);
+    this.kill(because);
+  }
+
+  /** A warning about this node: shown (or logged by the daemon) and in the node's log. */
+  warn(message: string): void {
+    this.#warn(message);
+    this.#dora(`warning: ${message}`);
+  }
+
+  /** The cores of `wanted` this process may use; the others are skipped with a warning. */
+  #affinity(wanted: number[]): number[] | undefined {
+    try {
+      const { cores, warning } = chooseCores(this.id, wanted, threadAffinity());
+      if (warning) {
+        this.#warn(warning);
+        this.#dora(`warning: ${warning}`);
+      }
+      return cores;
+    } catch (err) {
+      this.#warn(`cpu_affinity of node '${this.id}' ignored: ${errorMessage(err)}`);
+      return undefined;
+    }
+  }
+
   /** Cancels a pending restart (a user's stop); the node ends `Stopped`. */
   cancelRestart(): boolean {
     if (this.#restartTimer === undefined) return false;
@@ -348,14 +389,16 @@ export class NodeRunner {
     this.#output.closeLog();
   }
 
-  #onLines(stream: LogStream, lines: string[], time: number): void {
+  #onLines(stream: LogStream, lines: string[], records: LogRecord[]): void {
     if (stream === "stderr") this.lastStderr = [...this.lastStderr, ...lines].slice(-STDERR_TAIL);
     try {
-      for (const text of lines) {
-        this.ctx.onLine?.(this.id, stream, text, time);
-        if (stream === "stdout" && this.#spec.sendStdoutAs) {
-          this.#plane?.stdoutLine(this.id, text);
-        }
+      // send_stdout_as sees every line as written, before parsing and min_log_level (dora's).
+      if (stream === "stdout" && this.#spec.sendStdoutAs) {
+        for (const text of lines) this.#plane?.stdoutLine(this.id, text);
+      }
+      for (const record of records) {
+        this.ctx.onLine?.(this.id, record.stream, record.text, record.time, record);
+        if (stream !== "dora") this.#plane?.logRecord?.(this.id, record);
       }
     } catch (err) {
       // A listener's bug must not stop the supervision; the lines are in the log already.
@@ -431,12 +474,18 @@ export class NodeRunner {
     this.signalName = exit.signal;
     const endedAt = Date.now();
     const reloading = this.#reloadSpec !== undefined && !this.stopping;
-    const decision = this.stopping || reloading || !this.ctx.restart ? undefined : this.ctx.restart(
-      this.#spec,
-      { code: exit.code, signal: exit.signal },
-      { startedAt: this.startedAt ? Date.parse(this.startedAt) : endedAt, endedAt },
-    );
+    // dora: once every input the node reads from other nodes has closed, it is not restarted.
+    const inputsDone = this.#plane?.inputsDone?.(this.id) ?? false;
+    const decision = this.stopping || reloading || !this.ctx.restart || inputsDone
+      ? undefined
+      : this.ctx.restart(
+        this.#spec,
+        { code: exit.code, signal: exit.signal },
+        { startedAt: this.startedAt ? Date.parse(this.startedAt) : endedAt, endedAt },
+      );
     const restartInMs = decision && "restartInMs" in decision ? decision.restartInMs : undefined;
+    // Lines the node wrote before it exited reach their receivers before its outputs close.
+    this.#output.drain();
     this.#plane?.nodeExited(this.id, restartInMs !== undefined || reloading);
     if (!pidReused && this.pid !== null) {
       const { leftovers, killed } = await reapGroup(this.pid, LEFTOVER_GRACE_MS);

@@ -5,6 +5,7 @@
  * through the callbacks given at creation.
  */
 import type { NodeSpec } from "../descriptor/types.ts";
+import type { LogRecord } from "../logs/format.ts";
 
 /** Per-input counters shown by `list <uuid>` and `--json`. */
 export interface InputStats {
@@ -40,10 +41,39 @@ export interface DataPlane {
   stopNode?(nodeId: string): boolean;
   /** A stdout line of a node that has `send_stdout_as`: sent as a string on that output. */
   stdoutLine(nodeId: string, line: string): void;
+  /**
+   * Optional: a log record of a node (past its `min_log_level`): structured ones go to its
+   * `send_logs_as` output, every one to the `dora/logs` inputs that want it.
+   */
+  logRecord?(nodeId: string, record: LogRecord): void;
+  /**
+   * Optional: when the node last talked to the data plane (ms since the epoch; now while it
+   * waits for events), or undefined when it is not connected. For `health_check_timeout`.
+   */
+  lastActivity?(nodeId: string): number | undefined;
+  /**
+   * Optional: whether every input of the node that other nodes feed has closed for good
+   * (a restart would only get STOP). False for a node without such inputs.
+   */
+  inputsDone?(nodeId: string): boolean;
+  /** Optional: tells `listener` about events the runtime acts on. */
+  watch?(listener: PlaneListener): void;
   /** Per node, per input counters. */
   stats(): Record<string, Record<string, InputStats>>;
   /** Closes every connection and the listening socket; removes the socket file. */
   close(): Promise<void>;
+}
+
+/** What the data plane tells the runtime. */
+export interface PlaneListener {
+  /** The node got STOP because its inputs closed (for `finish_grace_secs`). */
+  inputsClosed(nodeId: string): void;
+  /**
+   * Something the user should know about one node (an input timed out, a backpressure queue
+   * overflowed): the runtime writes it to the node's log and warns. Without a listener the plane
+   * gives it to `onWarning`.
+   */
+  nodeWarning(nodeId: string, message: string): void;
 }
 
 /** How a data plane is created for one dataflow run. */
@@ -54,4 +84,8 @@ export interface DataPlaneOptions {
   socketDir: string;
   /** A warning about a node (e.g. it never connected): shown to the user and logged. */
   onWarning: (nodeId: string | undefined, message: string) => void;
+  /** How often input timeouts are checked (`health_check_interval`, default 5 s). */
+  checkIntervalMs?: number;
+  /** `exit_when_nodes_finish`: timer inputs do not keep a node whose data inputs closed. */
+  exitWhenNodesFinish?: boolean;
 }

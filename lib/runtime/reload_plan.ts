@@ -92,6 +92,12 @@ export function planReload(input: ReloadInput): ReloadPlan {
 
 /** Why `next` cannot run on `current`'s data plane, or undefined when it can. */
 export function graphChange(current: Dataflow, next: Dataflow): string | undefined {
+  if (current.exitWhenNodesFinish !== next.exitWhenNodesFinish) {
+    return "exit_when_nodes_finish changed";
+  }
+  if (current.healthCheckIntervalMs !== next.healthCheckIntervalMs) {
+    return "health_check_interval changed";
+  }
   const before = new Map(current.nodes.map((n) => [n.id, n]));
   const after = new Map(next.nodes.map((n) => [n.id, n]));
   const added = [...after.keys()].filter((id) => !before.has(id));
@@ -107,6 +113,9 @@ export function graphChange(current: Dataflow, next: Dataflow): string | undefin
       return `the outputs of node '${id}' changed`;
     }
     if (old.sendStdoutAs !== spec.sendStdoutAs) return `send_stdout_as of node '${id}' changed`;
+    if (old.logs?.sendLogsAs !== spec.logs?.sendLogsAs) {
+      return `send_logs_as of node '${id}' changed`;
+    }
     if ((old.kind === "dynamic") !== (spec.kind === "dynamic")) {
       return `node '${id}' ${spec.kind === "dynamic" ? "became" : "is no longer"} dynamic`;
     }
@@ -178,11 +187,13 @@ function nodeList(ids: string[]): string {
     : `nodes ${ids.map((id) => `'${id}'`).join(", ")} were`;
 }
 
-function inputsOf(spec: NodeSpec): [string, string, number][] {
-  return Object.entries(spec.inputs).map(([id, i]): [string, string, number] => [
+function inputsOf(spec: NodeSpec): [string, string, number, string, number][] {
+  return Object.entries(spec.inputs).map(([id, i]): [string, string, number, string, number] => [
     id,
     i.raw,
     i.queueSize,
+    i.queuePolicy ?? "drop_oldest",
+    i.timeoutMs ?? 0,
   ]).sort((a, b) => a[0].localeCompare(b[0]));
 }
 

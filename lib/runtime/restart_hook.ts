@@ -1,10 +1,12 @@
 /**
  * Restart policies as a runtime `RestartHook`: the node's `restart_policy` (or an override for
  * the whole dataflow) says whether an exit restarts; one `RestartTracker` per node says when
- * (backoff with jitter, reset after a stable run) and when to give up (crash-loop guard).
+ * (backoff with jitter, reset after a stable run, or dora's `restart_delay`) and when to give
+ * up (crash-loop guard, or dora's `max_restarts` / `restart_window`).
  */
 import {
   effectivePolicy,
+  nodeRestartOptions,
   type RestartOptions,
   RestartTracker,
   shouldRestart,
@@ -28,7 +30,10 @@ export function policyRestartHook(
       return undefined;
     }
     let tracker = trackers.get(node.id);
-    if (!tracker) trackers.set(node.id, tracker = new RestartTracker(options));
+    if (!tracker) {
+      tracker = new RestartTracker(nodeRestartOptions(options, node.restart));
+      trackers.set(node.id, tracker);
+    }
     const decision = tracker.onExit(run.startedAt, run.endedAt);
     if (decision.action === "give-up") return { giveUp: decision.reason };
     tracker.restarted();

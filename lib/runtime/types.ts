@@ -4,7 +4,7 @@
  * because they are stored as JSON and mirror the API's node listing.
  */
 import type { Dataflow, NodeSpec } from "../descriptor/types.ts";
-import type { LogStream } from "../logs/format.ts";
+import type { LogRecord, LogStream } from "../logs/format.ts";
 import type { DataPlane } from "./plane.ts";
 
 /**
@@ -130,14 +130,19 @@ export interface RuntimeOptions {
   /** `start --env K=V`, applied over each node's own env. */
   extraEnv?: Record<string, string>;
   plane?: DataPlane;
-  /** Every output line (and `dora` lifecycle line) as it is read. */
-  onLine?: (node: string, stream: LogStream, text: string, time: number) => void;
+  /**
+   * Every record kept of a node's output (and every `dora` lifecycle line) as it is read:
+   * `text` is the line, or a structured record's message; `record` has its level and fields.
+   */
+  onLine?: (node: string, stream: LogStream, text: string, time: number, record: LogRecord) => void;
   /** Any node state change (the daemon persists its registry on it). */
   onChange?: () => void;
   /** Problems of the supervisor itself (log file unwritable...). Default: stderr. */
   onWarning?: (node: string | undefined, message: string) => void;
   /** Restart policies plug in here; without it no node is restarted. */
   restart?: RestartHook;
+  /** `run --uv`: this `uv` runs Python nodes (`uv run python -u script`). */
+  uv?: string;
   /** Resource limits plug in here: called before every spawn of a node, with its argv. */
   launcher?: (node: NodeSpec, argv: string[]) => Promise<Launch>;
 }

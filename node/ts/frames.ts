@@ -20,6 +20,7 @@ export const Frame = {
   STOP: 0x85,
   ERROR: 0x86,
   FREE: 0x87,
+  INPUT_RECOVERED: 0x88,
 } as const;
 
 /** Message flag: the payload lives in a shared-memory file, the frame carries its name. */

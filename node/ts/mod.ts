@@ -55,6 +55,8 @@ export type Event =
   | InputEvent
   /** The node feeding this input has exited: no more messages will come on it. */
   | { type: "INPUT_CLOSED"; id: string }
+  /** An input closed by its `input_timeout` has a message again (it follows this event). */
+  | { type: "INPUT_RECOVERED"; id: string }
   /** Finish up and exit; the event stream ends after this. */
   | { type: "STOP" }
   /** Something the daemon wants the node to know (e.g. an output it refused). */
@@ -154,6 +156,9 @@ export class Node implements AsyncIterable<Event> {
         break;
       case Frame.INPUT_CLOSED:
         this.#push({ type: "INPUT_CLOSED", id: decodeShort(body) });
+        break;
+      case Frame.INPUT_RECOVERED:
+        this.#push({ type: "INPUT_RECOVERED", id: decodeShort(body) });
         break;
       case Frame.STOP:
         this.#stopQueued = true;

@@ -7,8 +7,8 @@
         if event["type"] == "INPUT":
             node.send_output("bbox", process(event["value"]), event["metadata"])
 
-Events are dicts: type ("INPUT", "INPUT_CLOSED", "STOP", "ERROR"), id, value, metadata (the
-sender's parameters), timestamp (seconds since the epoch, float), error (for ERROR). Values are
+Events are dicts: type ("INPUT", "INPUT_CLOSED", "INPUT_RECOVERED", "STOP", "ERROR"), id,
+value, metadata (the sender's parameters), timestamp (seconds since the epoch, float), error (for ERROR). Values are
 bytes, str, JSON values, or numeric arrays (`array.array` with `to_pylist()` / `to_numpy()`).
 The wire protocol is described in docs/protocol.md of the dora-for-Deno project.
 """

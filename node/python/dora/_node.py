@@ -150,6 +150,8 @@ class Node:
             self._push(self._decode_input(body))
         elif frame_type == p.INPUT_CLOSED:
             self._push({"type": "INPUT_CLOSED", "id": str(body, "utf-8")})
+        elif frame_type == p.INPUT_RECOVERED:
+            self._push({"type": "INPUT_RECOVERED", "id": str(body, "utf-8")})
         elif frame_type == p.STOP:
             self._stop_queued = True
             self._push({"type": "STOP"})
