@@ -22,6 +22,7 @@ import { parsePatternList } from "../reload/mod.ts";
 import { generateName } from "../daemon/names.ts";
 import { type RunHost, startRunHost } from "../runhost/mod.ts";
 import { BrokerTaps } from "../taps/broker_taps.ts";
+import type { ParamTable } from "../taps/params.ts";
 import {
   type DataflowResult,
   DataflowRuntime,
@@ -122,6 +123,7 @@ export async function run(fileArg: string, opts: RunOptions = {}): Promise<numbe
   let reload: HotReload | undefined;
   let host: RunHost | undefined;
   const taps = new BrokerTaps();
+  const params: ParamTable = {};
   try {
     const dataflow = await loadDataflowOrThrow(file);
     if (exitFlag.value !== undefined) dataflow.exitWhenNodesFinish = exitFlag.value;
@@ -144,6 +146,7 @@ export async function run(fileArg: string, opts: RunOptions = {}): Promise<numbe
         checkIntervalMs: df.healthCheckIntervalMs,
         exitWhenNodesFinish: df.exitWhenNodesFinish,
         hook: taps.hook(uuid),
+        params: (id) => params[id],
       });
     plane = await makePlane(dataflow);
     const outColor = colorEnabled(Deno.stdout);
@@ -178,6 +181,7 @@ export async function run(fileArg: string, opts: RunOptions = {}): Promise<numbe
       file: dataflow.file,
       runtime,
       taps,
+      params,
       stop: ({ graceMs, force }) => {
         err.line("Stopping dataflow (asked from another terminal)...");
         return started.stop(

@@ -124,6 +124,7 @@ async function makePlane(
     checkIntervalMs: dataflow.healthCheckIntervalMs,
     exitWhenNodesFinish: dataflow.exitWhenNodesFinish,
     hook: taps?.hook(record.uuid),
+    params: (id) => record.request.params?.[id],
   });
 }
 

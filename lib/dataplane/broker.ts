@@ -82,6 +82,8 @@ export class Broker {
   #listeners: PlaneListener[] = [];
   /** Node → output → messages routed on it. */
   #sent = new Map<string, Map<string, number>>();
+  /** Nodes spawned at least once: a spawn after that is a restart (NODE_RESTARTED). */
+  #spawnedBefore = new Set<string>();
   /** Taps (lib/taps): told of each routed message while `tap.active`. */
   tap: PlaneHook | undefined;
 
@@ -417,7 +419,9 @@ export class Broker {
           batch.text(entry.type, entry.input!);
           break;
         default:
-          batch.empty(entry.type);
+          // STOP and the events of lib/taps (NODE_RESTARTED, PARAM_UPDATE) with their body.
+          if (entry.text !== undefined) batch.text(entry.type, entry.text);
+          else batch.empty(entry.type);
       }
     }
     conn.flush();
@@ -452,6 +456,30 @@ export class Broker {
       node.stopQueued = false;
       node.queue.removeType(Frame.STOP);
     }
+    if (this.#spawnedBefore.has(nodeId)) this.#tellRestarted(nodeId);
+    else this.#spawnedBefore.add(nodeId);
+  }
+
+  /** NODE_RESTARTED to every node an output of `nodeId` feeds (once each), as dora does. */
+  #tellRestarted(nodeId: string): void {
+    const consumers = new Set<NodeState>();
+    for (const routes of this.#routes.get(nodeId)?.values() ?? []) {
+      for (const route of routes) consumers.add(route.node);
+    }
+    for (const consumer of consumers) {
+      if (consumer.finished || consumer.stopQueued || consumer.spec.id === nodeId) continue;
+      consumer.queue.push({ type: Frame.NODE_RESTARTED, text: nodeId });
+      this.#deliver(consumer);
+    }
+  }
+
+  /** Queues a PARAM_UPDATE (`body`: its JSON) for a node; whether it is connected. */
+  paramUpdate(nodeId: string, body: string): boolean {
+    const node = this.nodes.get(nodeId);
+    if (!node || node.finished) return false;
+    node.queue.push({ type: Frame.PARAM_UPDATE, text: body });
+    this.#deliver(node);
+    return node.conn !== null && !node.conn.closed;
   }
 
   /** The node's process ended; unless it restarts, its consumers' inputs close. */

@@ -40,12 +40,17 @@ function sameSecret(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/**
- * Starts listening for the nodes of one dataflow. `hook` (lib/taps) is told of routed messages
- * while someone taps them, and gets the plane's `PlanePort` (inject, counters).
- */
+/** What inspection (lib/taps) adds to a data plane's options. */
+export interface InspectOptions {
+  /** Told of routed messages while someone taps them; gets the plane's `PlanePort`. */
+  hook?: PlaneHook;
+  /** A node's runtime parameters now, put in its config (`params`) at each spawn. */
+  params?: (nodeId: string) => Record<string, unknown> | undefined;
+}
+
+/** Starts listening for the nodes of one dataflow. */
 export async function createDataPlane(
-  opts: DataPlaneOptions & { hook?: PlaneHook },
+  opts: DataPlaneOptions & InspectOptions,
 ): Promise<DataPlane> {
   const libDir = await pythonLibDir();
   const socket = await prepareSocket(opts.socketDir, opts.dataflowId);
@@ -119,6 +124,7 @@ export async function createDataPlane(
       }
     },
     snapshot: () => broker.snapshot(),
+    paramUpdate: (nodeId, body) => broker.paramUpdate(nodeId, body),
   };
 
   const accept = async () => {
@@ -227,7 +233,11 @@ export async function createDataPlane(
       const config = configs.get(nodeId);
       if (config === undefined) throw new Error(`the dataflow has no node '${nodeId}'`);
       const path = baseEnv.PYTHONPATH ? `${libDir}:${baseEnv.PYTHONPATH}` : libDir;
-      return { DORA_NODE_CONFIG: config, PYTHONPATH: path };
+      const params = opts.params?.(nodeId);
+      const text = params && Object.keys(params).length > 0
+        ? JSON.stringify({ ...JSON.parse(config), params })
+        : config;
+      return { DORA_NODE_CONFIG: text, PYTHONPATH: path };
     },
     nodeSpawned(nodeId) {
       broker.spawned(nodeId);

@@ -32,6 +32,8 @@ export interface RunHostOptions {
   file: string;
   runtime: DataflowRuntime;
   taps: BrokerTaps;
+  /** Its runtime parameters (the run's data plane puts them in node configs). */
+  params: ParamTable;
   /** Stops the run as Ctrl-C would (the run then exits 0). */
   stop(opts: { graceMs: number; force: boolean }): Promise<void>;
   /** Stops every node and starts the dataflow again (`dora restart`). */
@@ -48,8 +50,7 @@ export interface RunHost {
 
 /** Starts serving; a run without a control socket still runs (a warning says why). */
 export async function startRunHost(opts: RunHostOptions): Promise<RunHost | undefined> {
-  const { runtime, uuid, name } = opts;
-  const params: ParamTable = {};
+  const { runtime, uuid, name, params } = opts;
   let lastSample = 0;
   let metrics = new Map<number, { cpuPercent: number; memoryBytes: number }>();
 

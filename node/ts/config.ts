@@ -27,6 +27,8 @@ export interface NodeConfig {
   shm_dir: string | null;
   /** Payloads of at least this many bytes go through `shm_dir`. */
   shm_threshold: number;
+  /** The node's runtime parameters when it was started (`dora param set`); absent: none. */
+  params?: Record<string, unknown>;
 }
 
 /** Where the daemon writes the config of dynamic node `nodeId`. */

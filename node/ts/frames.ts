@@ -21,6 +21,10 @@ export const Frame = {
   ERROR: 0x86,
   FREE: 0x87,
   INPUT_RECOVERED: 0x88,
+  /** A node feeding one of this node's inputs was restarted (body: its id). */
+  NODE_RESTARTED: 0x90,
+  /** A runtime parameter of this node was set or deleted (body: JSON). */
+  PARAM_UPDATE: 0x91,
 } as const;
 
 /** Message flag: the payload lives in a shared-memory file, the frame carries its name. */

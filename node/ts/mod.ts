@@ -30,6 +30,7 @@ import {
   decodeValue,
   encodeParameters,
   encodeValue,
+  type JsonValue,
   type Parameters,
   type Value,
 } from "./values.ts";
@@ -57,6 +58,13 @@ export type Event =
   | { type: "INPUT_CLOSED"; id: string }
   /** An input closed by its `input_timeout` has a message again (it follows this event). */
   | { type: "INPUT_RECOVERED"; id: string }
+  /** A node feeding one of this node's inputs was restarted (dora's `NodeRestarted`). */
+  | { type: "NODE_RESTARTED"; id: string }
+  /**
+   * A runtime parameter was set (`dora param set`) or deleted; `node.params` already holds
+   * the change.
+   */
+  | { type: "PARAM_UPDATE"; key: string; value: JsonValue; deleted: boolean }
   /** Finish up and exit; the event stream ends after this. */
   | { type: "STOP" }
   /** Something the daemon wants the node to know (e.g. an output it refused). */
@@ -94,6 +102,7 @@ export class Node implements AsyncIterable<Event> {
   /** Declared output ids. */
   readonly outputs: readonly string[];
 
+  #params: Record<string, JsonValue>;
   #conn: FrameConn;
   #unix: Deno.UnixConn;
   #outputs: Set<string>;
@@ -114,6 +123,7 @@ export class Node implements AsyncIterable<Event> {
     this.dataflowId = config.dataflow_id;
     this.inputs = Object.keys(config.inputs);
     this.outputs = [...config.outputs];
+    this.#params = { ...(config.params as Record<string, JsonValue> | undefined) };
     this.#outputs = new Set(config.outputs);
     this.#unix = unix;
     this.#conn = welcome.conn;
@@ -144,6 +154,14 @@ export class Node implements AsyncIterable<Event> {
     return new Node(config, unix, welcome);
   }
 
+  /**
+   * The node's runtime parameters (`dora param`): those it was started with, kept up to date
+   * by PARAM_UPDATE events as they arrive. Read-only.
+   */
+  get params(): Readonly<Record<string, JsonValue>> {
+    return this.#params;
+  }
+
   /** True once the event stream has ended (after STOP, or when the daemon went away). */
   get ended(): boolean {
     return this.#ended && this.#head >= this.#queue.length;
@@ -160,6 +178,12 @@ export class Node implements AsyncIterable<Event> {
       case Frame.INPUT_RECOVERED:
         this.#push({ type: "INPUT_RECOVERED", id: decodeShort(body) });
         break;
+      case Frame.NODE_RESTARTED:
+        this.#push({ type: "NODE_RESTARTED", id: decodeShort(body) });
+        break;
+      case Frame.PARAM_UPDATE:
+        this.#push(this.#paramUpdate(decodeText(body)));
+        break;
       case Frame.STOP:
         this.#stopQueued = true;
         this.#push({ type: "STOP" });
@@ -173,6 +197,16 @@ export class Node implements AsyncIterable<Event> {
       default:
         throw new RangeError(`unexpected frame type 0x${type.toString(16)} from the daemon`);
     }
+  }
+
+  /** Applies a PARAM_UPDATE body (`{"key", "value"}` or `{"key", "deleted": true}`). */
+  #paramUpdate(text: string): Event {
+    const update = JSON.parse(text) as { key: string; value?: JsonValue; deleted?: boolean };
+    const deleted = update.deleted === true;
+    const value = deleted ? null : update.value ?? null;
+    if (deleted) delete this.#params[update.key];
+    else this.#params[update.key] = value;
+    return { type: "PARAM_UPDATE", key: update.key, value, deleted };
   }
 
   #decodeInput(body: Uint8Array): Event | ShmInput {

@@ -68,6 +68,8 @@ class Node:
         self.inputs = list(config["inputs"])
         self.outputs = list(config["outputs"])
         self._config = config
+        # Runtime parameters (`dora param`): those we started with, updated by PARAM_UPDATE.
+        self.params = dict(config.get("params") or {})
         self._output_set = set(self.outputs)
         self._events = collections.deque()
         self._ready_outstanding = False
@@ -152,6 +154,21 @@ class Node:
             self._push({"type": "INPUT_CLOSED", "id": str(body, "utf-8")})
         elif frame_type == p.INPUT_RECOVERED:
             self._push({"type": "INPUT_RECOVERED", "id": str(body, "utf-8")})
+        elif frame_type == p.NODE_RESTARTED:
+            self._push({"type": "NODE_RESTARTED", "id": str(body, "utf-8")})
+        elif frame_type == p.PARAM_UPDATE:
+            update = json.loads(str(body, "utf-8"))
+            deleted = update.get("deleted") is True
+            if deleted:
+                self.params.pop(update["key"], None)
+            else:
+                self.params[update["key"]] = update.get("value")
+            self._push({
+                "type": "PARAM_UPDATE",
+                "key": update["key"],
+                "value": None if deleted else update.get("value"),
+                "deleted": deleted,
+            })
         elif frame_type == p.STOP:
             self._stop_queued = True
             self._push({"type": "STOP"})

@@ -25,6 +25,8 @@ STOP = 0x85
 ERROR = 0x86
 FREE = 0x87
 INPUT_RECOVERED = 0x88
+NODE_RESTARTED = 0x90  # a node feeding one of our inputs was restarted (body: its id)
+PARAM_UPDATE = 0x91  # a runtime parameter was set or deleted (body: JSON)
 
 FLAG_SHM = 0x01
 MAX_FRAME = 0x7FFFFFFF
