@@ -141,16 +141,18 @@ async function live(flags: TopFlags, refreshMs: number, sort: SortKey): Promise<
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGHUP", onSignal);
   Deno.addSignalListener("SIGWINCH", onResize);
+  // A stream reader, not Deno.stdin.read: cancelling it ends a pending read at exit.
+  const reader = Deno.stdin.readable.getReader();
   const keys = (async () => {
-    const buf = new Uint8Array(64);
     const decoder = new TextDecoder();
     while (!state.quit) {
-      const n = await Deno.stdin.read(buf).catch(() => null);
-      if (n === null) {
+      const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (chunk.done) {
         state = { ...state, quit: true };
+        wake();
         break;
       }
-      for (const key of splitKeys(decoder.decode(buf.subarray(0, n)))) state = onKey(state, key);
+      for (const key of splitKeys(decoder.decode(chunk.value))) state = onKey(state, key);
       draw();
       if (state.quit || state.refreshNow) wake();
     }
@@ -179,8 +181,8 @@ async function live(flags: TopFlags, refreshMs: number, sort: SortKey): Promise<
       // the terminal went away
     }
     write("\x1b[?25h\x1b[?1049l");
+    await reader.cancel().catch(() => {});
+    await keys;
   }
-  void keys;
-  // A read still pending on stdin would keep the process alive.
-  Deno.exit(0);
+  return 0;
 }
