@@ -86,13 +86,13 @@ export function summarizeJson(value: unknown, depth = 0): unknown {
       : value;
   }
   if (Array.isArray(value)) {
-    if (depth >= MAX_DEPTH) return `[${more(value.length, " items")}]`;
+    if (depth >= MAX_DEPTH) return `[… ${value.length} items]`;
     const head = value.slice(0, MAX_ITEMS).map((v) => summarizeJson(v, depth + 1));
     return value.length > MAX_ITEMS ? [...head, more(value.length - MAX_ITEMS)] : head;
   }
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value);
-    if (depth >= MAX_DEPTH) return `{${more(entries.length, " keys")}}`;
+    if (depth >= MAX_DEPTH) return `{… ${entries.length} keys}`;
     const out: Record<string, unknown> = {};
     for (const [k, v] of entries.slice(0, MAX_ITEMS)) out[k] = summarizeJson(v, depth + 1);
     if (entries.length > MAX_ITEMS) out["…"] = `${entries.length - MAX_ITEMS} more keys`;
