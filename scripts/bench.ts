@@ -6,10 +6,13 @@
  * the middle). Prints markdown tables.
  *
  * It runs the nodes of examples/benchmark/ on the real data plane (createDataPlane + real
- * processes), in a temporary DORA_HOME. `--quick` runs fewer iterations.
+ * processes), in a temporary DORA_HOME. Then the cost of a tap: the TypeScript benchmark under
+ * `dora run` with no tap and with one `dora topic echo` attached (bench_tap.ts). `--quick` runs
+ * fewer iterations.
  */
 import { startRunFile } from "../tests/fixtures/dataplane/harness.ts";
 import { pollUntil } from "../tests/helpers.ts";
+import { benchRun } from "./bench_tap.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const SIZES = [8, 4096, 65536, 1 << 20, 4 << 20];
@@ -178,6 +181,28 @@ for (const lang of ["ts", "py"] as const) {
   thr.set(lang, rates);
 }
 
+log("ts via dora run: latency with no tap, then with one topic echo attached");
+const tapEnv = (echo: boolean) =>
+  benchRun({
+    BENCH_MODE: "latency",
+    BENCH_SIZES: SIZES.join(","),
+    ...(quick ? { BENCH_ITERS: "200" } : {}),
+  }, echo);
+const tapLatency = { none: await tapEnv(false), echo: await tapEnv(true) };
+const tapRate = new Map<number, { none: number; echo: number; dropped: number }>();
+for (const size of [8, 65536]) {
+  log(`ts via dora run: throughput ${human(size)}, no tap / one echo`);
+  const env = {
+    BENCH_MODE: "throughput",
+    BENCH_SIZES: String(size),
+    BENCH_COUNT: String(countFor(size)),
+  };
+  const none = await benchRun(env, false);
+  const echo = await benchRun(env, true);
+  const rateOf = (r: typeof none) => r.records.find((x) => "rate" in x)?.rate ?? 0;
+  tapRate.set(size, { none: rateOf(none), echo: rateOf(echo), dropped: echo.dropped });
+}
+
 const cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
 console.log(
   `Data plane benchmark (${navigator.hardwareConcurrency} CPUs, ${cpu}, Deno ${Deno.version.deno}` +
@@ -207,5 +232,27 @@ for (const size of SIZES) {
     `| ${human(size)} | ${rate(thr.get("ts")!.get(size))} | ${rate(thr.get("py")!.get(size))} | ` +
       `${rate(base.get(size)!.rate)} |`,
   );
+}
+console.log(
+  "\nCost of a tap: TS→TS under `dora run`, with no tap and with one `dora topic echo ping/ping` " +
+    "attached (decoding every message it is handed; stdout to /dev/null).\n",
+);
+console.log("| payload | no tap p50 | no tap p99 | one echo p50 | one echo p99 |");
+console.log("|---|---|---|---|---|");
+for (const size of SIZES) {
+  const none = tapLatency.none.records.find((r) => r.size === size);
+  const echo = tapLatency.echo.records.find((r) => r.size === size);
+  console.log(
+    `| ${human(size)} | ${us(none?.p50)} | ${us(none?.p99)} | ${us(echo?.p50)} | ${
+      us(echo?.p99)
+    } |`,
+  );
+}
+console.log(
+  "\n| payload | no tap msg/s | one echo msg/s | messages the echo dropped (not the dataflow) |",
+);
+console.log("|---|---|---|---|");
+for (const [size, r] of tapRate) {
+  console.log(`| ${human(size)} | ${rate(r.none)} | ${rate(r.echo)} | ${rate(r.dropped)} |`);
 }
 log("done");

@@ -10,6 +10,11 @@ const env = (name: string, fallback: string) => Deno.env.get(name) || fallback;
 const mode = env("BENCH_MODE", "latency");
 const sizes = env("BENCH_SIZES", "8,4096,65536,1048576,4194304").split(",").map(Number);
 const node = await Node.init();
+// `deno task bench` starts measuring only once its tap is attached (it creates this file).
+const waitFile = Deno.env.get("BENCH_WAIT_FILE");
+while (waitFile && !(await Deno.stat(waitFile).then(() => true, () => false))) {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 function iterations(size: number): number {
   const fixed = Number(Deno.env.get("BENCH_ITERS"));
