@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-regex-spaces
 /**
  * `dora node list/info/restart/stop`, `dora param` and `dora restart` end to end, with the
  * NODE_RESTARTED and PARAM_UPDATE events they cause, received by the Python and the TypeScript

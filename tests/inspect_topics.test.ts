@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-regex-spaces
 /**
  * `dora topic list/echo/hz/info/pub` end to end: the real CLI against a real daemon running the
  * robot example and the TypeScript + Python fixture; a stalled tap client that loses its own

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-regex-spaces
 /**
  * `dora status` and `dora doctor` end to end: the daemon or its absence, the data plane's
  * health of a running dataflow, and doctor's checks with their fixes (a python3 that is too old

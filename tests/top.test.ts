@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-regex-spaces
 /**
  * `dora top` end to end: `--once` as a table and as JSON on the robot example, refusal without
  * a terminal, and the live view in a real terminal (a tmux pane): it draws, sorts on a key and

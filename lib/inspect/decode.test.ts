@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-regex-spaces
 import assert from "node:assert/strict";
 import {
   MAX_ITEMS,

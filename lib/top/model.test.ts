@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-regex-spaces
 import assert from "node:assert/strict";
 import type { DataflowInfo, NodeInfo } from "../api/types.ts";
 import type { PlaneInfo } from "../api/inspect.ts";
@@ -122,6 +123,7 @@ Deno.test("top model: the screen has the title, keys, sorted column and a marked
   );
   assert.match(lines[5]!, /^  camera\s+robot/);
   const colored = render(state, size, { color: true, clock });
+  // deno-lint-ignore no-control-regex
   assert.match(colored[4]!, /^\x1b\[7m> detector/);
   const narrow = render(state, { columns: 30, rows: 6 }, { color: false, clock });
   assert.ok(narrow.every((l) => l.length <= 30));
