@@ -30,6 +30,17 @@ export function runRecordPath(uuid: string): string {
   return `${runsDir()}/${uuid}.json`;
 }
 
+/**
+ * Whether `ref` names the dataflow `uuid`/`name` of a run: its UUID or name, a UUID prefix, or
+ * the UUID's last hex digits (at least 4 of either).
+ */
+export function refMatches(uuid: string, name: string, ref: string): boolean {
+  const wanted = ref.toLowerCase();
+  if (uuid === wanted || name === ref) return true;
+  if (!/^[0-9a-f-]{4,}$/.test(wanted)) return false;
+  return uuid.startsWith(wanted) || uuid.replace(/-/g, "").endsWith(wanted.replace(/-/g, ""));
+}
+
 function alive(pid: number): boolean {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);

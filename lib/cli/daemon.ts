@@ -13,7 +13,7 @@ import { writeJsonAtomic } from "../daemon/state_file.ts";
 import { supervisorFactory } from "../daemon/bind.ts";
 import { daemonInspectHost } from "../daemon/inspect.ts";
 import { BrokerTaps } from "../taps/broker_taps.ts";
-import { inspectHandler, isInspectPath } from "../taps/routes.ts";
+import { inspectHandler, isInspectPath } from "../daemon/inspect_routes.ts";
 
 /** Runs the daemon until destroyed or signalled. */
 export async function daemon(opts: { port?: number; logFile?: string }): Promise<number> {

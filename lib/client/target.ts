@@ -5,7 +5,7 @@
  * terminal (a script), is an error that says what to type.
  */
 import type { DataflowInfo } from "../api/types.ts";
-import { liveRuns, type RunRecord } from "../api/runs.ts";
+import { liveRuns, refMatches, type RunRecord } from "../api/runs.ts";
 import { DoraError, UsageError } from "../errors.ts";
 import { DaemonClient } from "./client.ts";
 import { ControlClient } from "./control.ts";
@@ -28,13 +28,6 @@ export interface FindOptions {
   interactive?: boolean;
   /** Leave the daemon out (only `dora run`s). */
   runsOnly?: boolean;
-}
-
-function runMatches(run: RunRecord, ref: string): boolean {
-  const wanted = ref.toLowerCase();
-  if (run.uuid === wanted || run.name === ref) return true;
-  if (!/^[0-9a-f-]{4,}$/.test(wanted)) return false;
-  return run.uuid.startsWith(wanted) || run.uuid.replace(/-/g, "").endsWith(wanted);
 }
 
 /** The daemon, or undefined when none answers (other problems are thrown). */
@@ -97,7 +90,7 @@ export async function findDataflow(
 ): Promise<DataflowTarget> {
   if (ref !== undefined) {
     if (ref.trim() === "") throw new UsageError("The dataflow to use (-d) cannot be empty");
-    const run = (await liveRuns()).find((r) => runMatches(r, ref));
+    const run = (await liveRuns()).find((r) => refMatches(r.uuid, r.name, ref));
     if (run) {
       const target = await ofRun(run);
       if (target) return target;

@@ -218,6 +218,7 @@ export function supervisorFactory(log: Logger, taps?: BrokerTaps): SupervisorFac
         runtime = await DataflowRuntime.start(options(record, plane, onChange, log, warnings));
       } catch (err) {
         await plane.close();
+        taps?.forget(record.uuid);
         throw err;
       }
       const failedNodes = runtime.snapshot().nodes
@@ -241,6 +242,7 @@ export function supervisorFactory(log: Logger, taps?: BrokerTaps): SupervisorFac
         return wrap(runtime, record, reload, taps);
       } catch (err) {
         await plane.close();
+        taps?.forget(record.uuid);
         throw new Error(`adoption failed: ${errorMessage(err)}`);
       }
     },

@@ -1,11 +1,11 @@
 /**
- * The daemon as an `InspectHost` (lib/taps/routes.ts): its dataflows by reference, their nodes
+ * The daemon as an `InspectHost` (inspect_routes.ts): its dataflows by reference, their nodes
  * and their runtime parameters, which live in the registry with the dataflow's start request
  * (so `dora restart` carries them over).
  */
 import type { JsonValue } from "../../node/ts/values.ts";
 import type { BrokerTaps } from "../taps/broker_taps.ts";
-import type { InspectHost } from "../taps/routes.ts";
+import type { InspectHost } from "./inspect_routes.ts";
 import type { Daemon } from "./daemon.ts";
 
 /** Inspection of the daemon's dataflows. */

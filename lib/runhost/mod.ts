@@ -7,9 +7,9 @@
  * inspection API (taps, injection, counters, parameters). The record and the socket go when
  * the run ends.
  */
-import { VERSION } from "../config.ts";
+import { settings, VERSION } from "../config.ts";
 import type { DataflowInfo, NodeInfo, StartResponse, StopRequest } from "../api/types.ts";
-import { type RunRecord, runRecordPath, runsDir } from "../api/runs.ts";
+import { refMatches, type RunRecord, runRecordPath, runsDir } from "../api/runs.ts";
 import { ensureToken } from "../api/token.ts";
 import { toNodeInfo } from "../daemon/bind.ts";
 import type { Logger } from "../daemon/logger.ts";
@@ -19,8 +19,7 @@ import { prepareSocket } from "../dataplane/paths.ts";
 import { type DataflowRuntime, type RestartWhy, sampleGroups } from "../runtime/mod.ts";
 import type { BrokerTaps } from "../taps/broker_taps.ts";
 import type { ParamTable } from "../taps/params.ts";
-import { inspectHandler, isInspectPath } from "../taps/routes.ts";
-import { settings } from "../config.ts";
+import { inspectHandler, isInspectPath } from "../daemon/inspect_routes.ts";
 
 /** A restart someone asked for from another terminal: logged and counted. */
 const ASKED: RestartWhy = { reason: "user request", counted: true };
@@ -96,14 +95,8 @@ export async function startRunHost(opts: RunHostOptions): Promise<RunHost | unde
     };
   };
 
-  const matches = (ref: string) => {
-    const wanted = ref.toLowerCase();
-    return ref === uuid || ref === name ||
-      (/^[0-9a-f-]{4,}$/.test(wanted) &&
-        (uuid.startsWith(wanted) || uuid.replace(/-/g, "").endsWith(wanted)));
-  };
   const mustMatch = (ref: string) => {
-    if (!matches(ref)) {
+    if (!refMatches(uuid, name, ref)) {
       throw new ApiError(404, "not_found", `Dataflow ${ref} not found`, [
         `This dora run runs ${name} (${uuid}) only.`,
       ]);

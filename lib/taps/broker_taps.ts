@@ -163,16 +163,20 @@ export class BrokerTaps implements TapTransport {
     return { flow, port };
   }
 
-  tap(dataflow: string, topics: TopicRef[] | "all", sink: TapSink): () => void {
-    const { flow, port } = this.#port(dataflow);
-    if (topics !== "all") {
-      const nodes = new Map(port.snapshot().nodes.map((n) => [n.id, n]));
-      for (const { node, output } of topics) {
-        const known = nodes.get(node);
-        if (!known || !(output in known.outputs)) throw unknownTopic(`${node}/${output}`, nodes);
-      }
+  /** Throws the `TapError` that `tap` would throw for these topics, if any. */
+  check(dataflow: string, topics: TopicRef[] | "all"): void {
+    const { port } = this.#port(dataflow);
+    if (topics === "all") return;
+    const nodes = new Map(port.snapshot().nodes.map((n) => [n.id, n]));
+    for (const { node, output } of topics) {
+      const known = nodes.get(node);
+      if (!known || !(output in known.outputs)) throw unknownTopic(`${node}/${output}`, nodes);
     }
-    return flow.add(topics, sink);
+  }
+
+  tap(dataflow: string, topics: TopicRef[] | "all", sink: TapSink): () => void {
+    this.check(dataflow, topics);
+    return this.#port(dataflow).flow.add(topics, sink);
   }
 
   inject(dataflow: string, node: string, output: string, message: OutgoingMessage): void {

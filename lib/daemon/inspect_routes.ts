@@ -7,19 +7,20 @@
  * - `POST /v1/dataflows/{ref}/topics/{node}/{output}/publish`: injection;
  * - `GET  /v1/dataflows/{ref}/params/{node}[/{key}]`, `PUT`/`DELETE .../params/{node}/{key}`.
  *
- * The caller has checked the token. A host gives the dataflows it knows (`InspectHost`).
+ * The caller has checked the token. A host gives the dataflows it knows (`InspectHost`); taps,
+ * injection and their streams come from lib/taps.
  */
 import type { NodeSpec } from "../descriptor/types.ts";
 import { ELEMENT_SIZE, KIND_NAMES, kindByName } from "../api/kinds.ts";
 import type { PlaneInfo, TopicInfo } from "../api/inspect.ts";
-import { ApiError, type Handler, type Reply } from "../daemon/server.ts";
 import { checkParameters, encodeParameters, type JsonValue } from "../../node/ts/values.ts";
-import type { BrokerTaps } from "./broker_taps.ts";
-import { keyProblem, type ParamTable, paramUpdateBody, valueJson } from "./params.ts";
-import { publishBody } from "./publish.ts";
-import { DEFAULT_TAP_QUEUE } from "./queue.ts";
-import { tapBody } from "./stream.ts";
-import { TapError, type TopicRef } from "./types.ts";
+import type { BrokerTaps } from "../taps/broker_taps.ts";
+import { keyProblem, type ParamTable, paramUpdateBody, valueJson } from "../taps/params.ts";
+import { publishBody } from "../taps/publish.ts";
+import { DEFAULT_TAP_QUEUE } from "../taps/queue.ts";
+import { tapBody } from "../taps/stream.ts";
+import { TapError, type TopicRef } from "../taps/types.ts";
+import { ApiError, type Handler, type Reply } from "./server.ts";
 
 /** Largest payload prefix a tap hands out per message. */
 export const MAX_TAP_BYTES = 16 * 1024 * 1024;
@@ -149,7 +150,7 @@ function tap(target: InspectTarget, taps: BrokerTaps, query: URLSearchParams): R
   const format = query.get("format") === "sse" ? "sse" : "ndjson";
   // Checked before the response starts, so a wrong topic is a 404, not a broken stream.
   try {
-    taps.tap(target.uuid, topics, { maxBytes: 0, message() {}, end() {} })();
+    taps.check(target.uuid, topics);
   } catch (err) {
     tapError(err);
   }
