@@ -12,6 +12,9 @@ import { followLogs, logNodes, type NodeLogRecord, readLogs } from "../logs/read
 import { colorEnabled, makePrefixer, parseDuration } from "../output/format.ts";
 import { statePath } from "../daemon/registry.ts";
 
+/** The pseudo-node of hot reload lines (`RELOAD_LOG_NODE`; no node may be called `dora`). */
+const RELOAD_LOG_NODE = "dora";
+
 /** Options of `dora logs`. */
 export interface LogsOptions {
   node?: string;
@@ -106,6 +109,14 @@ function parseTail(text: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * The text of a record as shown after its prefix: supervisor lines get `[dora] `, except those
+ * of the `dora` pseudo-node (hot reload), whose prefix already says it.
+ */
+export function recordText(r: NodeLogRecord): string {
+  return r.stream === "dora" && r.node !== RELOAD_LOG_NODE ? `[dora] ${r.text}` : r.text;
+}
+
 /** A printer for records: `<node> | <line>`, or one JSON object per line. */
 function recordPrinter(nodes: string[], json: boolean): (r: NodeLogRecord) => void {
   const encoder = new TextEncoder();
@@ -123,7 +134,7 @@ function recordPrinter(nodes: string[], json: boolean): (r: NodeLogRecord) => vo
         stream: r.stream,
         line: r.text,
       })
-      : `${prefix(r.node)}${r.stream === "dora" ? `[dora] ${r.text}` : r.text}`;
+      : `${prefix(r.node)}${recordText(r)}`;
     Deno.stdout.writeSync(encoder.encode(line + "\n"));
   };
 }

@@ -7,6 +7,8 @@ import type { DataflowRecord } from "./registry.ts";
 
 /** Progress while stopping, in the runtime's terms. */
 export type StopProgress =
+  /** The stop reached a node that still runs. */
+  | { type: "node-stopping"; node: string }
   | { type: "node-stopped"; node: string; killed: boolean }
   | { type: "not-responding"; node: string; timeoutMs: number }
   | { type: "force-stopping"; node: string };
@@ -26,6 +28,10 @@ export interface Supervised {
   snapshot(): unknown;
   /** Process group id of each running node, for CPU/memory sampling. */
   groups(): Map<string, number>;
+  /** The last lines a node wrote to stderr (at most 10), for failure reports. */
+  stderrTail(node: string): string[];
+  /** Whether any node process recorded for it still runs (same pid and start time). */
+  hasLiveProcesses(): boolean;
 }
 
 /** Starts and re-adopts dataflows. */
