@@ -4,12 +4,11 @@
  * daemon but nodes still running (a crash) it says so and how to get control back.
  */
 import type { StopStreamEvent } from "../api/types.ts";
-import { DaemonClient, probe } from "../client/client.ts";
+import { probe } from "../client/client.ts";
 import { readToken } from "../api/token.ts";
 import { DoraError } from "../errors.ts";
 import { CHECK } from "../output/format.ts";
-import { orphanedDataflows, orphanLines } from "./orphans.ts";
-import { STOP_NOT_RUNNING, stopRequest } from "./stop.ts";
+import { connectForStop, stopRequest } from "./stop.ts";
 import { consoleSink, StopTranscript } from "./stop_transcript.ts";
 
 /** Runs `dora destroy`. */
@@ -17,16 +16,8 @@ export async function destroy(
   opts: { port?: number; force?: boolean; graceDuration?: string },
 ): Promise<number> {
   const req = stopRequest(opts);
-  let client: DaemonClient;
-  try {
-    client = await DaemonClient.connect(opts.port, STOP_NOT_RUNNING);
-  } catch (err) {
-    if (!(err instanceof DoraError) || err.message !== STOP_NOT_RUNNING.message) throw err;
-    const orphans = await orphanedDataflows();
-    if (orphans.length > 0) {
-      const { message, details } = orphanLines(orphans);
-      throw new DoraError(message, details);
-    }
+  const client = await connectForStop(opts.port);
+  if (!client) {
     console.log("No daemon is running: nothing to stop");
     return 0;
   }

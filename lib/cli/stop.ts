@@ -10,7 +10,6 @@ import { DoraError, UsageError } from "../errors.ts";
 import type { DataflowInfo, StopRequest, StopStreamEvent } from "../api/types.ts";
 import { DaemonClient, type NotRunning } from "../client/client.ts";
 import { CHECK, parseDuration } from "../output/format.ts";
-import { orphanedDataflows, orphanLines } from "./orphans.ts";
 import { pick } from "./picker.ts";
 import { consoleSink, type LineSink, StopTranscript } from "./stop_transcript.ts";
 
@@ -188,16 +187,16 @@ async function choose(client: DaemonClient): Promise<DataflowInfo | undefined> {
   return index === undefined ? undefined : active[index];
 }
 
-/** Connects for a stop; without a daemon, says whether dataflows were left running. */
-async function connect(port: number | undefined): Promise<DaemonClient | undefined> {
+/**
+ * Connects for a stop; undefined when no daemon runs and nothing was left running (a crashed
+ * daemon's dataflows are an `OrphansError`).
+ */
+export async function connectForStop(port: number | undefined): Promise<DaemonClient | undefined> {
   try {
     return await DaemonClient.connect(port, STOP_NOT_RUNNING);
   } catch (err) {
-    if (!(err instanceof DoraError) || err.message !== STOP_NOT_RUNNING.message) throw err;
-    const orphans = await orphanedDataflows();
-    if (orphans.length === 0) return undefined;
-    const { message, details } = orphanLines(orphans);
-    throw new DoraError(message, details);
+    if (err instanceof DoraError && err.message === STOP_NOT_RUNNING.message) return undefined;
+    throw err;
   }
 }
 
@@ -210,7 +209,7 @@ export async function stop(refWords: string[], opts: StopOptions): Promise<numbe
   }
   const chosen = [ref !== undefined, opts.all === true, opts.name !== undefined].filter(Boolean);
   if (chosen.length > 1) throw new UsageError("Give one of: a UUID or name, --name, or --all");
-  const client = await connect(opts.port);
+  const client = await connectForStop(opts.port);
   if (!client) {
     // No daemon and nothing left running: nothing to stop (cron-friendly for --all).
     if (opts.all) {

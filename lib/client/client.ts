@@ -7,6 +7,7 @@ import { DoraError } from "../errors.ts";
 import { readToken } from "../api/token.ts";
 import { type ErrorBody, type StatusResponse, VERSION_HEADER } from "../api/types.ts";
 import { daemonTarget, formatTarget, type Target } from "./address.ts";
+import { orphanedDataflows, OrphansError } from "./orphans.ts";
 
 /** What answers on the daemon's port. */
 export type Probe =
@@ -120,7 +121,12 @@ export class DaemonClient {
         `Solution: start the daemon on another port: dora up --port ${port + 1}`,
       ]);
     }
-    if (found.kind === "none" || !token) throw cannotConnect(target, notRunning);
+    if (found.kind === "none" || !token) {
+      // A daemon that died may have left dataflows running: say so, not just "no daemon".
+      const orphans = target.local ? await orphanedDataflows() : [];
+      if (orphans.length > 0) throw new OrphansError(orphans);
+      throw cannotConnect(target, notRunning);
+    }
     const client = new DaemonClient(target, token, found.status);
     client.checkVersion(found.status.version);
     return client;

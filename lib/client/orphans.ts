@@ -1,8 +1,10 @@
 /**
  * What still runs when no daemon answers: the registry file names the node processes (pid and
- * start time) of the dataflows that were running when the daemon died. `stop --all` and
- * `destroy` use it to tell "nothing to stop" from "the daemon crashed and left these running".
+ * start time) of the dataflows that were running when the daemon died. Every command uses it
+ * to tell "no daemon, nothing runs" (`stop --all`, `destroy`: nothing to do) from "the daemon
+ * crashed and left these running" (say so, and that `dora up` re-adopts them).
  */
+import { DoraError } from "../errors.ts";
 import { statePath } from "../daemon/registry.ts";
 import { isLive, readStat } from "../runtime/proc.ts";
 
@@ -47,8 +49,16 @@ export async function orphanedDataflows(): Promise<Orphan[]> {
   return orphans;
 }
 
-/** The lines that say what runs without a daemon, and how to get control back. */
-export function orphanLines(orphans: Orphan[]): { message: string; details: string[] } {
+/** The error that says what runs without a daemon, and how to get control back. */
+export class OrphansError extends DoraError {
+  constructor(readonly orphans: Orphan[]) {
+    const { message, details } = orphanLines(orphans);
+    super(message, details);
+    this.name = "OrphansError";
+  }
+}
+
+function orphanLines(orphans: Orphan[]): { message: string; details: string[] } {
   const count = orphans.length === 1
     ? "1 dataflow still runs"
     : `${orphans.length} dataflows still run`;
