@@ -23,11 +23,16 @@ Deno.test("DORA_COORDINATOR_ADDR in every form, for start, list, logs, stop and 
   // DORA_DAEMON_PORT names another free port: the address must win over it.
   const port = freePort();
   try {
-    const start = await sh(home, `DORA_COORDINATOR_ADDR=localhost:${port} dora start ${D}/long.yml`);
+    const start = await sh(
+      home,
+      `DORA_COORDINATOR_ADDR=localhost:${port} dora start ${D}/long.yml`,
+    );
     assert.equal(start.code, 0, start.stderr);
     assert.equal(await recordedPort(home), port, "start brought the daemon up at the address");
     const uuid = grepUuids(start.stdout)[0]!;
-    for (const addr of [`http://localhost:${port}`, `127.0.0.1:${port}`, `http://127.0.0.1:${port}/`]) {
+    for (
+      const addr of [`http://localhost:${port}`, `127.0.0.1:${port}`, `http://127.0.0.1:${port}/`]
+    ) {
       const list = await sh(home, `DORA_COORDINATOR_ADDR=${addr} dora list -q`);
       assert.equal(list.code, 0, `${addr}: ${list.stderr}`);
       assert.equal(list.stdout, `${uuid}\n`, addr);

@@ -44,10 +44,13 @@ Deno.test("the seed's recipes: grep Uptime / grep CPU | awk '{print $2}' give th
   try {
     const busy = grepUuids((await sh(home, `dora start ${D}/spin.yml`)).stdout)[0]!;
     const calm = grepUuids((await sh(home, `dora start ${D}/long.yml`)).stdout)[0]!;
-    await pollUntil("both running for a second", async () =>
-      (await listJson(home)).every((d) =>
-        d.nodes.every((n) => n.started_at && Date.now() - Date.parse(n.started_at) > 1500)
-      ));
+    await pollUntil(
+      "both running for a second",
+      async () =>
+        (await listJson(home)).every((d) =>
+          d.nodes.every((n) => n.started_at && Date.now() - Date.parse(n.started_at) > 1500)
+        ),
+    );
     const recipe = (uuid: string) =>
       sh(
         home,

@@ -23,8 +23,10 @@ Deno.test("DORA_STOP_TIMEOUT of the stop's shell wins over the daemon's; unset, 
       assert.equal(start.code, 0, start.stderr);
       uuids.push(grepUuids(start.stdout)[0]!);
     }
-    await pollUntil("stubborn nodes up", async () =>
-      (await listJson(home)).every((d) => d.nodes.every((n) => n.pid !== null)));
+    await pollUntil(
+      "stubborn nodes up",
+      async () => (await listJson(home)).every((d) => d.nodes.every((n) => n.pid !== null)),
+    );
 
     const mine = await sh(home, `DORA_STOP_TIMEOUT=4 dora stop ${uuids[0]}`);
     assert.equal(mine.code, 0, mine.stderr);

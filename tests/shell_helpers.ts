@@ -89,12 +89,17 @@ export class Terminal {
 
   /** Waits until the screen shows `text`; returns the screen. */
   async waitFor(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
-    return await pollUntil(`terminal showing ${text}`, async () => {
-      const screen = await this.screen();
-      return (typeof text === "string" ? screen.includes(text) : text.test(screen))
-        ? screen
-        : undefined;
-    }, timeoutMs, 100);
+    return await pollUntil(
+      `terminal showing ${text}`,
+      async () => {
+        const screen = await this.screen();
+        return (typeof text === "string" ? screen.includes(text) : text.test(screen))
+          ? screen
+          : undefined;
+      },
+      timeoutMs,
+      100,
+    );
   }
 
   /** Types keys (tmux key names such as `Down`, `Enter`, or text). */
@@ -104,10 +109,15 @@ export class Terminal {
 
   /** Waits for the script's exit code. */
   async exitCode(timeoutMs = 60_000): Promise<number> {
-    const done = await pollUntil("the terminal's command to end", async () => {
-      const text = (await Deno.readTextFile(this.rcFile).catch(() => "")).trim();
-      return text === "" ? undefined : { code: Number(text) };
-    }, timeoutMs, 100);
+    const done = await pollUntil(
+      "the terminal's command to end",
+      async () => {
+        const text = (await Deno.readTextFile(this.rcFile).catch(() => "")).trim();
+        return text === "" ? undefined : { code: Number(text) };
+      },
+      timeoutMs,
+      100,
+    );
     return done.code;
   }
 
