@@ -180,12 +180,12 @@ export class HotReload {
     while (Date.now() < deadline && runtime.status === "Running" && failedNow().length === 0) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(50, deadline - Date.now())));
     }
-    if (runtime.status !== "Running") {
+    const failed = failedNow();
+    if (runtime.status === "Stopping" || runtime.status === "Stopped") {
       this.#say("The dataflow was stopped during the reload", true);
       return;
     }
-    const failed = failedNow();
-    if (failed.length === 0) {
+    if (failed.length === 0 && runtime.status === "Running") {
       this.#say("Dataflow restarted successfully");
       return;
     }
