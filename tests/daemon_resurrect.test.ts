@@ -14,7 +14,7 @@ import {
   spawnDora,
   type TestHome,
 } from "./helpers.ts";
-import { daemonPid, grepUuids, listJson, registryPids, teardown } from "./daemon_helpers.ts";
+import { daemonPid, listJson, registryPids, teardown } from "./daemon_helpers.ts";
 import { sh } from "./shell_helpers.ts";
 
 const D = `${FIXTURES}/daemon`;
