@@ -19,7 +19,7 @@ Deno.test("logs --follow | grep -m1, | head -n 0 on a quiet dataflow, list | hea
       home,
       `set -o pipefail 2>/dev/null; dora logs ${ticking} --follow 2>"$HOME/err" | grep -m1 'camera 3'; ` +
         `echo "status $?"; cat "$HOME/err"`,
-      { bash: true },
+      { bash: true, timeoutMs: 20_000 },
     );
     assert.match(grep.stdout, /^camera +\| camera 3\nstatus 0\n$/, grep.stdout + grep.stderr);
     assert.ok(grep.ms < 15_000, `grep -m1 ended the follow in ${grep.ms} ms`);
@@ -28,6 +28,7 @@ Deno.test("logs --follow | grep -m1, | head -n 0 on a quiet dataflow, list | hea
     const head = await sh(
       home,
       `dora logs ${quiet} --follow --tail 0 2>"$HOME/err2" | head -n 0; echo "status $?"; cat "$HOME/err2"`,
+      { timeoutMs: 20_000 },
     );
     assert.equal(head.stdout, "status 0\n", head.stderr);
     assert.ok(head.ms < 15_000, `head -n 0 ended the follow in ${head.ms} ms`);
@@ -39,6 +40,7 @@ Deno.test("logs --follow | grep -m1, | head -n 0 on a quiet dataflow, list | hea
     const attach = await sh(
       home,
       `dora start ${D}/long.yml --attach 2>/dev/null | grep -m1 'detector 2'; echo "status $?"`,
+      { timeoutMs: 20_000 },
     );
     assert.match(attach.stdout, /detector \| detector 2\nstatus 0\n$/);
     assert.ok(attach.ms < 20_000);

@@ -42,13 +42,13 @@ Deno.test("a node that cannot be spawned: the barrier goes on, its consumer gets
   try {
     const res = await sh(home, `dora start ${D}/spawn_fail_plane.yml`);
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stderr, /Warning: Node 'camera' failed to start\n {2}.*interpreter/);
     const uuid = grepUuids(res.stdout)[0]!;
     const logs = await pollUntil("the listener done, the clock ticking", async () => {
       const out = (await sh(home, `dora logs ${uuid}`)).stdout;
       return out.includes("listener done") && out.includes("ticker done") ? out : undefined;
     }, 20_000);
     assertInOrder(logs, ["event INPUT_CLOSED", "event STOP", "listener done"]);
+    assert.match(res.stderr, /Warning: Node 'camera' failed to start\n {2}.*interpreter/);
     const info = await pollUntil("the dataflow ends", async () => {
       const d = (await listJson(home)).find((x) => x.uuid === uuid);
       return d && d.status !== "Running" ? d : undefined;

@@ -21,25 +21,41 @@ export interface ShellResult {
   ms: number;
 }
 
-/** Runs `script` in `sh -c` (or bash) with `home.env`; `dora` is the CLI. */
+/**
+ * Runs `script` in `sh -c` (or bash) with `home.env`; `dora` is the CLI. A line still running
+ * after `timeoutMs` (60 s) is killed with its whole process group and gets code 124.
+ */
 export async function sh(
   home: TestHome,
   script: string,
-  opts: { bash?: boolean; env?: Record<string, string>; cwd?: string } = {},
+  opts: { bash?: boolean; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<ShellResult> {
   const started = Date.now();
-  const out = await new Deno.Command(opts.bash ? "bash" : "sh", {
+  const child = new Deno.Command(opts.bash ? "bash" : "sh", {
     args: ["-c", `${doraFunction()}\n${script}`],
     env: { ...home.env, ...opts.env },
     cwd: opts.cwd ?? home.dir,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+    detached: true,
+  }).spawn();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      Deno.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, opts.timeoutMs ?? 60_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const stderr = withoutDenoNoise(decoder.decode(out.stderr));
   return {
-    code: out.code,
+    code: timedOut ? 124 : out.code,
     stdout: decoder.decode(out.stdout),
-    stderr: withoutDenoNoise(decoder.decode(out.stderr)),
+    stderr: timedOut ? `${stderr}\n(killed after ${opts.timeoutMs ?? 60_000} ms)` : stderr,
     ms: Date.now() - started,
   };
 }
