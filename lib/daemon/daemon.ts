@@ -83,10 +83,12 @@ export class Daemon {
         this.log.error(`could not re-adopt ${record.name} (${record.uuid}): ${errorMessage(err)}`);
       }
     }
+    let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.all(gone),
-      new Promise((resolve) => setTimeout(resolve, 10_000)),
+      new Promise((resolve) => timer = setTimeout(resolve, 10_000)),
     ]);
+    clearTimeout(timer);
     await this.registry.save();
   }
 
