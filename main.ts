@@ -204,7 +204,11 @@ function report(err: unknown): number {
 }
 
 if (import.meta.main) {
-  (await import("./lib/cli/pipe.ts")).exitWhenStdoutCloses();
+  // Not for the daemon (systemd's journal is its stdout) nor for commands that own processes
+  // (`run`, `build`): they must end through their own cleanup, never by a sudden exit.
+  if (!["daemon", "run", "build"].includes(Deno.args[0] ?? "")) {
+    (await import("./lib/cli/pipe.ts")).exitWhenStdoutCloses();
+  }
   try {
     if (Deno.args.length === 0) {
       program.outputHelp();
