@@ -46,9 +46,11 @@ Deno.test("DORA_COORDINATOR_ADDR in every form, for start, list, logs, stop and 
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, /Dataflow stopped successfully/);
     for (const bad of ["localhost:http", "https://localhost:1", "local host", ":"]) {
-      const res = await sh(home, `DORA_COORDINATOR_ADDR='${bad}' dora list`);
-      assert.equal(res.code, 2, `${bad}: ${res.stderr}`);
-      assert.match(res.stderr, /^Error: Invalid DORA_COORDINATOR_ADDR/, bad);
+      for (const command of ["list", `logs ${uuid}`, `start ${D}/long.yml`]) {
+        const res = await sh(home, `DORA_COORDINATOR_ADDR='${bad}' dora ${command}`);
+        assert.equal(res.code, 2, `${bad} ${command}: ${res.stderr}`);
+        assert.match(res.stderr, /^Error: Invalid DORA_COORDINATOR_ADDR/, bad);
+      }
     }
     const destroy = await sh(home, `DORA_COORDINATOR_ADDR=localhost:${port} dora destroy`);
     assert.equal(destroy.code, 0, destroy.stderr);

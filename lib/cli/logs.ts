@@ -82,6 +82,7 @@ async function resolve(
   try {
     client = await DaemonClient.connect(port);
   } catch (err) {
+    if (err instanceof UsageError) throw err; // a malformed DORA_COORDINATOR_ADDR...
     const offline = await resolveOffline(ref);
     if (offline) return { target: offline };
     throw err;
