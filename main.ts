@@ -35,6 +35,7 @@ const program = new Command()
   .exitOverride();
 
 program.command("check")
+  .alias("validate")
   .description("validate a dataflow file and report every problem")
   .argument("[file]", "dataflow YAML", "dataflow.yml")
   .action((file) => exec(async () => (await import("./lib/cli/check.ts")).check(file)));
@@ -90,6 +91,7 @@ program.command("up")
 program.command("daemon")
   .description("run the daemon in the foreground (for systemd); SIGTERM stops everything")
   .addOption(portOption())
+  .option("--resurrect", "start the dataflows 'dora save' recorded")
   .addOption(new Option("--log-file <file>", "write the daemon log here, not stderr").hideHelp())
   .action((opts) => exec(async () => (await import("./lib/cli/daemon.ts")).daemon(opts)));
 
@@ -99,6 +101,7 @@ program.command("start")
   .option("--name <name>", "a name to refer to the dataflow by")
   .option("--env <KEY=VALUE>", "environment variable for every node (repeatable)", collect, [])
   .option("--attach", "stream the logs; Ctrl-C stops the dataflow")
+  .option("--detach", "return once started (the default)")
   .option("--hot-reload", "restart nodes whose files change ($DORA_HOT_RELOAD)")
   .option("--watch <patterns>", "comma-separated patterns to watch with --hot-reload")
   .addOption(
@@ -117,8 +120,10 @@ program.command("start")
 
 program.command("list")
   .alias("ls")
-  .description("list dataflows, or show one dataflow's nodes")
-  .argument("[dataflow]", "UUID, UUID prefix or name")
+  .alias("ps")
+  .description("list running dataflows, or show one dataflow's nodes")
+  .argument("[dataflow]", "UUID, short id, UUID prefix or name")
+  .option("-a, --all", "finished dataflows too")
   .option("--json", "print a JSON document (see docs/api.md)")
   .option("-q, --quiet", "print only UUIDs")
   .addOption(portOption())
@@ -128,7 +133,7 @@ program.command("list")
 
 program.command("logs")
   .description("show a dataflow's logs, all nodes merged by time")
-  .argument("<dataflow>", "UUID, UUID prefix or name")
+  .argument("<dataflow>", "UUID, short id, UUID prefix or name")
   .argument("[node]", "only this node (same as --node)")
   .option("--node <id>", "only this node")
   .option("--tail <n>", "only the last N lines")
@@ -145,7 +150,7 @@ program.command("logs")
 
 program.command("stop")
   .description("stop a dataflow gracefully and wait until it has ended")
-  .argument("[dataflow...]", "UUID, UUID prefix or name")
+  .argument("[dataflow...]", "UUID, short id, UUID prefix or name (none: pick one)")
   .option("--all", "stop every running dataflow")
   .option("--name <name>", "the dataflow's name")
   .option("--force", "kill at once (SIGKILL) ($DORA_FORCE_STOP)")
@@ -163,7 +168,10 @@ program.command("dashboard")
   .action((opts) => exec(async () => (await import("./lib/cli/dashboard.ts")).dashboard(opts)));
 
 program.command("destroy")
+  .alias("down")
   .description("stop every dataflow, then the daemon")
+  .option("--force", "kill the nodes at once (SIGKILL) ($DORA_FORCE_STOP)")
+  .option("--grace-duration <duration>", "time nodes get before SIGKILL ($DORA_STOP_TIMEOUT)")
   .addOption(portOption())
   .action((opts) => exec(async () => (await import("./lib/cli/destroy.ts")).destroy(opts)));
 
@@ -324,7 +332,48 @@ program.command("doctor")
     exec(async () => (await import("./lib/cli/doctor.ts")).doctor(file, opts))
   );
 
+program.command("save")
+  .description("record the running dataflows, for 'dora resurrect' after a reboot")
+  .option("--force", "save even an empty list over a non-empty one")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/save.ts")).save(opts)));
+
+program.command("resurrect")
+  .description("start every saved dataflow that is not running")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/save.ts")).resurrect(opts)));
+
+program.command("startup")
+  .description("write a systemd unit that runs 'dora daemon --resurrect' at boot")
+  .option("--user", "a user unit (~/.config/systemd/user), not a system one")
+  .option("--print", "print the unit instead of writing it")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/startup.ts")).startup(opts)));
+
+program.command("unstartup")
+  .description("remove the systemd unit 'dora startup' wrote")
+  .option("--user", "the user unit")
+  .action((opts) => exec(async () => (await import("./lib/cli/startup.ts")).unstartup(opts)));
+
+program.command("completion")
+  .description("print a shell completion script (bash, zsh, fish, powershell)")
+  .argument("[shell]", "the shell (default: from $SHELL)")
+  .action((shell) =>
+    exec(async () => (await import("./lib/cli/completion.ts")).completion(program, shell))
+  );
+
+// What the completion scripts call: `dora complete -- <words>`.
+program.command("complete", { hidden: true })
+  .argument("[words...]")
+  .allowUnknownOption()
+  .helpOption(false)
+  .action((words) =>
+    exec(async () => (await import("./lib/cli/completion.ts")).complete(program, words))
+  );
+
 function report(err: unknown): number {
+  // A reader that went away (`| head`) is not an error: the command just ends.
+  if (err instanceof Deno.errors.BrokenPipe) Deno.exit(0);
   if (err instanceof CommanderError) {
     if (
       err.code === "commander.helpDisplayed" || err.code === "commander.version" ||
@@ -348,6 +397,11 @@ function report(err: unknown): number {
 }
 
 if (import.meta.main) {
+  // Not for the daemon (systemd's journal is its stdout) nor for commands that own processes
+  // (`run`, `build`): they must end through their own cleanup, never by a sudden exit.
+  if (!["daemon", "run", "build"].includes(Deno.args[0] ?? "")) {
+    (await import("./lib/cli/pipe.ts")).exitWhenStdoutCloses();
+  }
   try {
     if (Deno.args.length === 0) {
       program.outputHelp();

@@ -1,7 +1,12 @@
 /**
  * Every path, port, timer and limit the program uses, each with its environment override.
  * Tests shrink timers through these variables instead of sleeping.
+ *
+ * `settings` reads leniently (a malformed value falls back to the default): it is what the
+ * daemon uses for its own environment. `callerSettings` reads what a person set in the shell of
+ * a command strictly: unset is `undefined`, a malformed value is a `UsageError`.
  */
+import { UsageError } from "./errors.ts";
 
 /** The version printed by `--version` and exchanged between CLI and daemon. */
 export const VERSION = "0.1.0";
@@ -53,21 +58,138 @@ export async function ensureDoraHome(...subdirs: string[]): Promise<string> {
   return home;
 }
 
-/** The daemon port: `--port`, else `DORA_DAEMON_PORT`, else 53290. */
-export function daemonPort(flag?: number): number {
-  if (flag !== undefined) return flag;
-  const fromEnv = envNumber("DORA_DAEMON_PORT", DEFAULT_PORT);
-  return Number.isInteger(fromEnv) && fromEnv > 0 && fromEnv < 65536 ? fromEnv : DEFAULT_PORT;
+/** A port number from text, or undefined when it is not one (1-65535). */
+export function portNumber(text: string): number | undefined {
+  if (!/^\d+$/.test(text.trim())) return undefined;
+  const port = Number(text);
+  return port >= 1 && port <= 65535 ? port : undefined;
 }
 
-/** Where the CLI looks for the daemon: `DORA_COORDINATOR_ADDR` (host:port), else localhost. */
-export function daemonAddress(portFlag?: number): { host: string; port: number } {
-  const addr = Deno.env.get("DORA_COORDINATOR_ADDR");
-  if (portFlag === undefined && addr) {
-    const match = /^(.*):(\d+)$/.exec(addr.trim());
-    if (match) return { host: match[1] || "127.0.0.1", port: Number(match[2]) };
+/**
+ * `DORA_DAEMON_PORT`, or undefined when unset. Throws `UsageError` when it is not a port.
+ */
+export function envDaemonPort(): number | undefined {
+  const raw = Deno.env.get("DORA_DAEMON_PORT")?.trim();
+  if (!raw) return undefined;
+  const port = portNumber(raw);
+  if (port === undefined) {
+    throw new UsageError(`Invalid DORA_DAEMON_PORT '${raw}': expected a number from 1 to 65535`);
   }
-  return { host: "127.0.0.1", port: daemonPort(portFlag) };
+  return port;
+}
+
+/** The daemon port: `--port`, else `DORA_DAEMON_PORT`, else 53290. */
+export function daemonPort(flag?: number): number {
+  return flag ?? envDaemonPort() ?? DEFAULT_PORT;
+}
+
+const TRUE_WORDS = ["1", "true", "yes", "on"];
+const FALSE_WORDS = ["0", "false", "no", "off"];
+
+/** A boolean setting from text; throws `UsageError` naming `name` when it is not one. */
+export function parseBoolSetting(name: string, raw: string): boolean {
+  const word = raw.trim().toLowerCase();
+  if (TRUE_WORDS.includes(word)) return true;
+  if (FALSE_WORDS.includes(word)) return false;
+  throw new UsageError(`Invalid ${name} '${raw}': expected true or false`);
+}
+
+/**
+ * A duration setting in milliseconds: a bare number is seconds (`30`), units `ms`, `s`, `m`,
+ * `h` are accepted (`500ms`, `2m`). Throws `UsageError` naming `name` otherwise.
+ */
+export function parseSecondsSetting(name: string, raw: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(raw);
+  if (!match) {
+    throw new UsageError(`Invalid ${name} '${raw}': expected seconds, e.g. 30 (or 500ms, 2m)`);
+  }
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"]!;
+  return Number(match[1]) * factor;
+}
+
+function callerValue(name: string): string | undefined {
+  const raw = Deno.env.get(name);
+  return raw === undefined || raw.trim() === "" ? undefined : raw;
+}
+
+/**
+ * The settings a person gives in the shell of one command (`DORA_STOP_TIMEOUT=30 dora stop x`):
+ * they apply to that request, and win over the daemon's environment. `undefined` when unset;
+ * a malformed value throws `UsageError` (exit 2).
+ */
+export const callerSettings = {
+  /** `DORA_STOP_TIMEOUT` (seconds) in ms. */
+  stopTimeoutMs(): number | undefined {
+    const raw = callerValue("DORA_STOP_TIMEOUT");
+    return raw === undefined ? undefined : parseSecondsSetting("DORA_STOP_TIMEOUT", raw);
+  },
+  /** `DORA_FORCE_STOP`. */
+  forceStop(): boolean | undefined {
+    const raw = callerValue("DORA_FORCE_STOP");
+    return raw === undefined ? undefined : parseBoolSetting("DORA_FORCE_STOP", raw);
+  },
+  /** `DORA_CONFIRM_STOP`. */
+  confirmStop(): boolean | undefined {
+    const raw = callerValue("DORA_CONFIRM_STOP");
+    return raw === undefined ? undefined : parseBoolSetting("DORA_CONFIRM_STOP", raw);
+  },
+  /** `DORA_HOT_RELOAD`. */
+  hotReload(): boolean | undefined {
+    const raw = callerValue("DORA_HOT_RELOAD");
+    return raw === undefined ? undefined : parseBoolSetting("DORA_HOT_RELOAD", raw);
+  },
+  /** `DORA_RESTART_POLICY`, unchecked (the restart module parses it). */
+  restartPolicy(): string | undefined {
+    return callerValue("DORA_RESTART_POLICY")?.trim();
+  },
+};
+
+/** Verbosity of the daemon's own log, most severe first. */
+export const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
+/** One of `LOG_LEVELS`. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+function logLevelWord(name: string, raw: string): LogLevel {
+  const word = raw.trim().toLowerCase();
+  const level = word === "warning" ? "warn" : word === "off" ? "error" : word;
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  throw new UsageError(
+    `Invalid ${name} '${raw}': expected one of error, warn, info, debug, trace`,
+  );
+}
+
+/**
+ * The daemon log's verbosity: `DORA_LOG_LEVEL`, else `RUST_LOG` (as dora users set it: a bare
+ * level, or `dora=level` among other targets' directives, which are ignored), else `info`.
+ * Throws `UsageError` for a level that is not one.
+ */
+export function daemonLogLevel(): LogLevel {
+  const own = Deno.env.get("DORA_LOG_LEVEL")?.trim();
+  if (own) return logLevelWord("DORA_LOG_LEVEL", own);
+  const rust = Deno.env.get("RUST_LOG")?.trim();
+  if (!rust) return "info";
+  let level: LogLevel | undefined;
+  let ours: LogLevel | undefined;
+  for (const directive of rust.split(",").map((d) => d.trim()).filter(Boolean)) {
+    const eq = directive.indexOf("=");
+    if (eq < 0) {
+      // A bare word is a level, or a target name meaning "trace for it" (not ours: ignored).
+      if (/^[a-z]+$/i.test(directive) && !/^dora/i.test(directive)) {
+        try {
+          level = logLevelWord("RUST_LOG", directive);
+        } catch {
+          // a target of another program
+        }
+      } else if (/^dora(\b|_|$)/i.test(directive)) ours = "trace";
+      continue;
+    }
+    const target = directive.slice(0, eq).trim();
+    if (/^dora(\b|_|::|$)/i.test(target)) ours = logLevelWord("RUST_LOG", directive.slice(eq + 1));
+  }
+  if (ours === undefined && level === undefined && /^[a-z]+$/i.test(rust)) {
+    return logLevelWord("RUST_LOG", rust);
+  }
+  return ours ?? level ?? "info";
 }
 
 /** Timers and limits, read when called so tests can set them per process. */
@@ -80,6 +202,16 @@ export const settings = {
   confirmStop: () => envBool("DORA_CONFIRM_STOP") ?? false,
   /** How long nodes have to connect to the data plane (`DORA_STARTUP_TIMEOUT`, seconds). */
   startupTimeoutMs: () => envNumber("DORA_STARTUP_TIMEOUT", 30) * 1000,
+  /**
+   * After a polite stop, a node still running this long is reported as not responding (the
+   * kill still waits for the grace period), ms (`DORA_STOP_WARN_MS`; at most half the grace).
+   */
+  stopWarnMs: () => envNumber("DORA_STOP_WARN_MS", 1000),
+  /**
+   * `start` (and a hot reload) watches new nodes this long and reports those that die at once,
+   * ms (`DORA_START_CHECK_MS`).
+   */
+  startCheckMs: () => envNumber("DORA_START_CHECK_MS", 1000),
   /** How long `up` waits for a new daemon to answer (`DORA_UP_TIMEOUT`, seconds). */
   upTimeoutMs: () => envNumber("DORA_UP_TIMEOUT", 15) * 1000,
   /** Log files rotate past this size (`DORA_LOG_MAX_BYTES`). */

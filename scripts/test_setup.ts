@@ -4,8 +4,9 @@
  *
  * - a Python virtual environment with pyarrow and numpy in `.cache/test-venv` (git-ignored),
  *   for the tests of the Arrow path of the Python node library;
- * - Debian packages the end-to-end tests drive for real: `nats-server`, `chromium`, `tmux`
- *   (only when running as root with apt-get; otherwise the tests needing them skip and say why).
+ * - Debian packages the end-to-end tests drive for real: `nats-server`, `chromium`, `tmux`,
+ *   `bash-completion` (only when running as root with apt-get; otherwise the tests needing them
+ *   skip and say why).
  *
  * Nothing here fails the run: what cannot be installed is reported, and the tests that need it
  * are skipped with that reason (tests/helpers.ts `testTools`).
@@ -13,10 +14,12 @@
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const VENV = `${ROOT}/.cache/test-venv`;
 const PY_PACKAGES = ["pyarrow", "numpy"];
-const DEBIAN = [
+const DEBIAN: { bin: string; pkg: string; file?: string }[] = [
   { bin: "nats-server", pkg: "nats-server" },
   { bin: "chromium", pkg: "chromium" },
   { bin: "tmux", pkg: "tmux" },
+  // What `dora completion bash` scripts source (a package, no program).
+  { bin: "", pkg: "bash-completion", file: "/usr/share/bash-completion/bash_completion" },
 ];
 
 async function run(cmd: string, args: string[], quiet = true): Promise<boolean> {
@@ -68,7 +71,12 @@ async function pythonVenv(): Promise<void> {
 
 async function debianPackages(): Promise<void> {
   const missing: typeof DEBIAN = [];
-  for (const d of DEBIAN) if (!await which(d.bin)) missing.push(d);
+  for (const d of DEBIAN) {
+    const present = d.file
+      ? await Deno.stat(d.file).then(() => true, () => false)
+      : await which(d.bin);
+    if (!present) missing.push(d);
+  }
   if (missing.length === 0) return;
   const names = missing.map((d) => d.pkg).join(" ");
   const root = Deno.uid?.() === 0;

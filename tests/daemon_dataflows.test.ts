@@ -50,10 +50,12 @@ Deno.test("start brings the daemon up, prints one UUID and the hints; list, logs
     const list = await dora(["list"], { env: home.env });
     assert.equal(list.code, 0, list.stderr);
     const [head, row] = list.stdout.trimEnd().split("\n");
-    assert.match(head!, /^UUID\s+NAME\s+STATUS\s+UPTIME\s+NODES\s+CPU%\s+MEM$/);
+    assert.match(head!, /^UUID\s+ID\s+NAME\s+STATUS\s+UPTIME\s+NODES\s+CPU%\s+MEM$/);
     assert.match(
       row!,
-      new RegExp(`^${uuid}\\s+my-robot\\s+Running\\s+\\d\\d:\\d\\d:\\d\\d\\s+2/2`),
+      new RegExp(
+        `^${uuid}\\s+[0-9a-f]{4,}\\s+my-robot\\s+Running\\s+\\d\\d:\\d\\d:\\d\\d\\s+2/2`,
+      ),
     );
 
     const detail = await dora(["list", "my-robot"], { env: home.env });
@@ -65,7 +67,7 @@ Deno.test("start brings the daemon up, prints one UUID and the hints; list, logs
       "Uptime: ",
       "Started: ",
       "Nodes:",
-      "NODE",
+      "node",
       "camera",
       String(pids[0]),
       "detector",
@@ -234,8 +236,8 @@ Deno.test("a node that ignores SIGTERM: the seed's warning lines, then it is kil
       `Stopping dataflow ${uuid}...`,
       "Warning: Node 'camera' not responding",
       "Waiting... (1s timeout)",
-      "Force stopping node...",
-      "  ✓ Node terminated",
+      "Force stopping node 'camera'...",
+      "  ✓ Node 'camera' terminated",
       "Dataflow stopped successfully",
     ]);
     assert.ok(stop.stdout.includes("  ✓ detector stopped"));

@@ -25,7 +25,9 @@ Deno.test("kill -9 of the daemon, then up: running nodes are re-adopted, nothing
 
     const list = await dora(["list"], { env: home.env });
     assert.equal(list.code, 1);
-    assert.match(list.stderr, /Cannot connect to daemon/);
+    assert.match(list.stderr, /^Error: The daemon is not running, but 1 dataflow still runs/);
+    assert.match(list.stderr, /survivor \(.*\): 2 node processes/);
+    assert.match(list.stderr, /Run 'dora up': it re-adopts the running nodes/);
     // The nodes keep running unsupervised, and keep printing without dying of SIGPIPE.
     for (const pid of pids) assert.ok(pidAlive(pid), `node ${pid} survives the daemon`);
 

@@ -24,9 +24,9 @@ export async function registryPids(home: TestHome): Promise<number[]> {
   }
 }
 
-/** `dora list --json`, parsed. */
+/** `dora list --all --json` (running and finished), parsed. */
 export async function listJson(home: TestHome): Promise<DataflowInfo[]> {
-  const res = await dora(["list", "--json"], { env: home.env });
+  const res = await dora(["list", "--all", "--json"], { env: home.env });
   if (res.code !== 0) throw new Error(`list failed: ${res.stderr}`);
   return JSON.parse(res.stdout);
 }

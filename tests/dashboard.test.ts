@@ -146,7 +146,7 @@ Deno.test("dashboard: without a daemon it says so (exit 1)", async () => {
     const res = await dora(["dashboard"], { env: home.env });
     assert.equal(res.code, 1);
     assert.equal(res.stdout, "");
-    assert.match(res.stderr, /^Error: Cannot connect to daemon\nSolution: Run 'dora up'/);
+    assert.match(res.stderr, /^Error: Failed to connect to daemon\nSolution: Run 'dora up'/);
   } finally {
     await home.cleanup();
   }

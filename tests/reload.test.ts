@@ -95,9 +95,11 @@ Deno.test("run --hot-reload: an edited node restarts alone, by in-place write an
     // In place, as most editors save.
     await Deno.writeTextFile(`${proj}/talker.py`, source.replace(`"hello"`, `"howdy"`));
     await pollUntil("the new talker heard", () => run.stdout().includes("heard howdy 0"));
+    // Said only once the restarted node has run for DORA_START_CHECK_MS.
+    await pollUntil("the success line", () => run.stderr().includes("restarted successfully"));
     assertInOrder(run.stderr(), [
       "File changed: talker.py\n",
-      "Restarting nodes: talker...\n",
+      "Restarting dataflow... (talker)\n",
       "Dataflow restarted successfully\n",
     ]);
     const after = await nodePids(home);
@@ -135,7 +137,10 @@ Deno.test("run --hot-reload: an edited node restarts alone, by in-place write an
       "third success",
       () => count(run.stderr(), "Dataflow restarted successfully\n") === 3,
     );
-    assertInOrder(run.stderr(), ["File changed: listener.py\n", "Restarting nodes: listener...\n"]);
+    assertInOrder(run.stderr(), [
+      "File changed: listener.py\n",
+      "Restarting dataflow... (listener)\n",
+    ]);
     assert.equal(count(run.stderr(), "File changed:"), 3, run.stderr());
     const last = await nodePids(home);
     assert.equal(last.talker, renamed.talker);
@@ -149,7 +154,7 @@ Deno.test("run --hot-reload: an edited node restarts alone, by in-place write an
       .map((r) => r.text);
     assert.deepEqual(doraLog.slice(0, 3), [
       "File changed: talker.py",
-      "Restarting nodes: talker...",
+      "Restarting dataflow... (talker)",
       "Dataflow restarted successfully",
     ]);
     const talkerLog = (await readLogs(`${home.doraHome}/logs/${uuid}`, { node: "talker" }))
@@ -195,6 +200,7 @@ Deno.test("run --hot-reload: an invalid YAML is reported and the dataflow kept; 
       `${yaml}  - id: extra\n    path: extra.py\n`,
     );
     await pollUntil("the new node", () => /extra +\| extra up\n/.test(run.stdout()));
+    await pollUntil("the success line", () => run.stderr().includes("restarted successfully"));
     assertInOrder(run.stderr(), [
       "File changed: dataflow.yml\n",
       "Node 'extra' was added: every node restarts\n",
@@ -231,7 +237,7 @@ Deno.test("run --hot-reload: an invalid YAML is reported and the dataflow kept; 
     await pollUntil(
       "the env change",
       () =>
-        run.stderr().includes("Restarting nodes: listener...\n") &&
+        run.stderr().includes("Restarting dataflow... (listener)\n") &&
         count(run.stderr(), "Dataflow restarted successfully\n") === 3,
     );
     const changed = await nodePids(home);
@@ -262,7 +268,7 @@ Deno.test("run with DORA_HOT_RELOAD=true and --watch: only the given patterns co
     await pollUntil("the reload", () => run.stderr().includes("Dataflow restarted successfully\n"));
     assertInOrder(run.stderr(), [
       "File changed: config/level.txt\n",
-      "Restarting nodes: talker, listener...\n",
+      "Restarting dataflow... (talker, listener)\n",
     ]);
     assert.equal(count(run.stderr(), "File changed:"), 1, run.stderr());
     const after = await nodePids(home);
@@ -319,12 +325,14 @@ Deno.test("start --hot-reload: the daemon restarts the edited node; list and log
       return pids && pids.talker !== before.talker ? pids : undefined;
     });
     assert.equal(after.listener, before.listener);
-    const logs = await pollUntil("the reload lines", () => logsHave("heard howdy"));
+    await pollUntil("the listener hearing howdy", () => logsHave("heard howdy"));
+    const logs = await pollUntil("the reload lines", () => logsHave("restarted successfully"));
     assertInOrder(logs, [
-      "[dora] File changed: talker.py\n",
-      "[dora] Restarting nodes: talker...\n",
-      "[dora] Dataflow restarted successfully\n",
+      "dora     | File changed: talker.py\n",
+      "dora     | Restarting dataflow... (talker)\n",
+      "dora     | Dataflow restarted successfully\n",
     ]);
+    assert.doesNotMatch(logs, /dora +\| \[dora\]/, "no doubled prefix");
     const info = (await listJson(home)).find((d) => d.uuid === uuid)!;
     assert.equal(info.hot_reload, true);
     assert.equal(info.nodes.find((n) => n.id === "talker")!.restarts, 0, "not a crash");
@@ -367,8 +375,8 @@ Deno.test("start --hot-reload survives a daemon crash: the new daemon watches ag
     assert.ok(!pidAlive(first));
     await pollUntil("the new version's output and the reload lines", async () => {
       const logs = (await dora(["logs", uuid], { env: home.env })).stdout;
-      return logs.includes("plain v2 0") && logs.includes("[dora] File changed: plain.py") &&
-        logs.includes("[dora] Dataflow restarted successfully");
+      return logs.includes("plain v2 0") && /dora +\| File changed: plain\.py/.test(logs) &&
+        /dora +\| Dataflow restarted successfully/.test(logs);
     });
     assert.equal((await dora(["stop", uuid], { env: home.env })).code, 0);
     assert.ok(!pidAlive(second));

@@ -40,6 +40,8 @@ export interface NodeInfo {
 /** One dataflow as listed. */
 export interface DataflowInfo {
   uuid: string;
+  /** A short, unique handle (a tail of the UUID) accepted wherever the UUID is. */
+  short_id: string;
   name: string;
   status: DataflowStatus;
   file: string;
@@ -84,24 +86,68 @@ export interface StartRequest {
 /** Reply to a start. */
 export interface StartResponse {
   uuid: string;
+  short_id: string;
   name: string;
-  /** Nodes that could not be spawned, with the reason. */
+  /**
+   * Nodes that could not be spawned, or that died within the start check
+   * (`DORA_START_CHECK_MS`), with the reason.
+   */
   failed_nodes: { id: string; reason: string }[];
   /** Warnings about the dataflow as a whole (e.g. limits not enforceable). */
   warnings: string[];
+  /** Whether hot reload is on (the request's, else the daemon's `DORA_HOT_RELOAD`). */
+  hot_reload: boolean;
 }
 
-/** `POST /v1/dataflows/{ref}/stop`. */
+/** `POST /v1/dataflows/{ref}/stop`. Unset fields fall back to the daemon's environment. */
 export interface StopRequest {
   force?: boolean;
   grace_ms?: number;
 }
 
+/** `POST /v1/save`. */
+export interface SaveRequest {
+  /** Replace a non-empty saved list with an empty one. */
+  force?: boolean;
+}
+
+/** Reply to a save. */
+export interface SaveResponse {
+  path: string;
+  saved: { name: string; file: string }[];
+}
+
+/** What `POST /v1/resurrect` did with one saved dataflow. */
+export interface ResurrectResult {
+  name: string;
+  file: string;
+  /** `started` now, `running` already (by name), or `failed` (see `error`). */
+  status: "started" | "running" | "failed";
+  uuid?: string;
+  error?: string;
+  failed_nodes?: { id: string; reason: string }[];
+}
+
+/** Reply to a resurrect. */
+export interface ResurrectResponse {
+  path: string;
+  saved_at: string | null;
+  results: ResurrectResult[];
+}
+
 /** Events streamed (NDJSON) while a dataflow stops. */
 export type StopStreamEvent =
   | { type: "stopping"; uuid: string; name: string }
-  | { type: "node-stopped"; uuid: string; node: string; killed: boolean }
-  | { type: "not-responding"; uuid: string; node: string; timeout_ms: number }
+  /** `elapsed_ms`: from the stop request until the node's processes were gone. */
+  | { type: "node-stopped"; uuid: string; node: string; killed: boolean; elapsed_ms?: number }
+  /** The node still runs `waited_ms` after the polite stop; SIGKILL comes at `timeout_ms`. */
+  | {
+    type: "not-responding";
+    uuid: string;
+    node: string;
+    timeout_ms: number;
+    waited_ms?: number;
+  }
   | { type: "force-stopping"; uuid: string; node: string }
   | { type: "stopped"; uuid: string; name: string; status: DataflowStatus }
   | { type: "error"; message: string };

@@ -5,8 +5,7 @@
 import type { DataflowInfo, StopStreamEvent } from "../api/types.ts";
 import type { DaemonClient } from "../client/client.ts";
 import { CHECK, colorEnabled, makePrefixer } from "../output/format.ts";
-import { displayText } from "../logs/format.ts";
-import { followDataflow } from "./logs.ts";
+import { followDataflow, recordText } from "./logs.ts";
 
 /** Attaches to a started dataflow until it ends. */
 export async function attach(client: DaemonClient, uuid: string): Promise<number> {
@@ -45,7 +44,7 @@ export async function attach(client: DaemonClient, uuid: string): Promise<number
       {},
       (r) =>
         Deno.stdout.writeSync(
-          encoder.encode(`${prefix(r.node)}${displayText(r, colorEnabled())}\n`),
+          encoder.encode(`${prefix(r.node)}${recordText(r, colorEnabled())}\n`),
         ),
       new AbortController().signal,
     );

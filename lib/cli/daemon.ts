@@ -1,11 +1,13 @@
 /**
  * `dora daemon`: the daemon in the foreground. For systemd: logs to stderr (or `--log-file`,
  * which `dora up` uses), SIGTERM/SIGINT stop every dataflow gracefully, then exit 0.
+ * `--resurrect` starts the dataflows `dora save` recorded once the registry is loaded.
  */
-import { daemonPort, doraHome, ensureDoraHome, VERSION } from "../config.ts";
-import { errorMessage } from "../errors.ts";
+import { daemonLogLevel, doraHome, ensureDoraHome, VERSION } from "../config.ts";
+import { errorMessage, UsageError } from "../errors.ts";
 import { ensureToken } from "../api/token.ts";
-import { portInUse, refuseSecondDaemon } from "../client/launch.ts";
+import { daemonTarget } from "../client/address.ts";
+import { checkDaemonSettings, portInUse, refuseSecondDaemon } from "../client/launch.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { createLogger } from "../daemon/logger.ts";
 import { type Handler, serve } from "../daemon/server.ts";
@@ -16,11 +18,21 @@ import { BrokerTaps } from "../taps/broker_taps.ts";
 import { inspectHandler, isInspectPath } from "../daemon/inspect_routes.ts";
 
 /** Runs the daemon until destroyed or signalled. */
-export async function daemon(opts: { port?: number; logFile?: string }): Promise<number> {
-  const port = daemonPort(opts.port);
+export async function daemon(
+  opts: { port?: number; logFile?: string; resurrect?: boolean },
+): Promise<number> {
+  const target = daemonTarget(opts.port, { useRecorded: false });
+  if (!target.local) {
+    throw new UsageError(
+      `DORA_COORDINATOR_ADDR names ${target.host}: a daemon listens on this machine only`,
+      ["Give it --port N, or point DORA_COORDINATOR_ADDR at localhost"],
+    );
+  }
+  const port = target.port;
+  checkDaemonSettings();
   await ensureDoraHome("logs", "run");
   await refuseSecondDaemon(port);
-  const log = createLogger(opts.logFile);
+  const log = createLogger(opts.logFile, daemonLogLevel());
   const token = await ensureToken();
   const taps = new BrokerTaps();
   const core = new Daemon(supervisorFactory(log, taps), log, {
@@ -61,6 +73,7 @@ export async function daemon(opts: { port?: number; logFile?: string }): Promise
   await writeJsonAtomic(pidFile, { pid: Deno.pid, port, version: VERSION });
   log.info(`dora daemon ${VERSION} (pid ${Deno.pid}) listening on 127.0.0.1:${port}`);
   await core.init();
+  if (opts.resurrect) await core.resurrectAtStart();
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => {

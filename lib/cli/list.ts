@@ -1,4 +1,9 @@
-/** `dora list [DATAFLOW] [--json] [-q]`: the dataflows table, or one dataflow's nodes. */
+/**
+ * `dora list [DATAFLOW] [--all] [--json] [-q]` (dora's `ps`): the running dataflows (`--all`:
+ * finished ones too), or one dataflow's nodes. The detail view is laid out for the seed's
+ * recipes: exactly one line matches `grep Uptime` and one `grep CPU`, and their second word is
+ * the bare value (`01:30:45`, `12.5`), so `awk '{print $2}'` feeds `bc`.
+ */
 import type { DataflowInfo, NodeInfo } from "../api/types.ts";
 import { DaemonClient } from "../client/client.ts";
 import {
@@ -8,9 +13,6 @@ import {
   formatUptime,
   renderTable,
 } from "../output/format.ts";
-
-/** Finished dataflows shown in the table after the running ones (`--json` has them all). */
-const RECENT_FINISHED = 10;
 
 function uptime(started: string | null, ended: string | null): string {
   if (!started) return "-";
@@ -28,6 +30,7 @@ function summary(info: DataflowInfo): string[] {
   const live = info.nodes.filter((n) => n.status === "Running").length;
   return [
     info.uuid,
+    info.short_id,
     info.name,
     info.status,
     uptime(info.started_at, info.ended_at),
@@ -40,14 +43,16 @@ function summary(info: DataflowInfo): string[] {
 function detail(info: DataflowInfo): string {
   const lines = [
     `Dataflow: ${info.uuid}`,
+    `ID: ${info.short_id}`,
     `Name: ${info.name}`,
     `Status: ${info.status}`,
     `Uptime: ${uptime(info.started_at, info.ended_at)}`,
     `Started: ${formatTimestamp(info.started_at)}`,
     ...(info.ended_at ? [`Ended: ${formatTimestamp(info.ended_at)}`] : []),
     `File: ${info.file}`,
-    `CPU: ${formatPercent(info.cpu_percent)}%`,
-    `Memory: ${formatBytes(info.memory_bytes)}`,
+    // A dataflow with nothing running uses no CPU: 0, not "-", so the value always computes.
+    `CPU: ${formatPercent(info.cpu_percent ?? 0)} %`,
+    `Memory: ${formatBytes(info.memory_bytes ?? 0)}`,
     "",
     "Nodes:",
   ];
@@ -61,8 +66,9 @@ function detail(info: DataflowInfo): string {
     formatBytes(node.memory_bytes),
     lastExit(node),
   ]);
+  // Lower case: the seed's `grep Uptime` / `grep CPU` must find only the lines above.
   const table = renderTable(
-    ["NODE", "STATUS", "PID", "UPTIME", "RESTARTS", "CPU%", "MEM", "LAST EXIT"],
+    ["node", "status", "pid", "uptime", "restarts", "cpu%", "mem", "last exit"],
     rows,
   );
   lines.push(...table.split("\n").map((line) => `  ${line}`));
@@ -84,7 +90,7 @@ function detail(info: DataflowInfo): string {
   );
   if (inputs.length) {
     lines.push("", "Inputs:");
-    const inputTable = renderTable(["INPUT", "RECEIVED", "DROPPED", "QUEUE"], inputs);
+    const inputTable = renderTable(["input", "received", "dropped", "queue"], inputs);
     lines.push(...inputTable.split("\n").map((line) => `  ${line}`));
   }
   if (notes.length) lines.push("", "Notes:", ...notes);
@@ -94,7 +100,7 @@ function detail(info: DataflowInfo): string {
 /** Runs `dora list`. */
 export async function list(
   ref: string | undefined,
-  opts: { json?: boolean; quiet?: boolean; port?: number },
+  opts: { json?: boolean; quiet?: boolean; all?: boolean; port?: number },
 ): Promise<number> {
   const client = await DaemonClient.connect(opts.port);
   if (ref !== undefined) {
@@ -108,24 +114,29 @@ export async function list(
     return 0;
   }
   const all = await client.request<DataflowInfo[]>("GET", "/v1/dataflows");
-  if (opts.json) {
-    console.log(JSON.stringify(all, null, 2));
-    return 0;
-  }
   const active = all.filter((d) => d.status === "Running" || d.status === "Stopping");
-  if (opts.quiet) {
-    for (const d of active) console.log(d.uuid);
+  const shown = opts.all ? all : active;
+  if (opts.json) {
+    console.log(JSON.stringify(shown, null, 2));
     return 0;
   }
-  const finished = all.filter((d) => !active.includes(d)).slice(0, RECENT_FINISHED);
-  if (active.length === 0 && finished.length === 0) {
-    console.log("No dataflows. Start one with: dora start dataflow.yml");
+  if (opts.quiet) {
+    for (const d of shown) console.log(d.uuid);
+    return 0;
+  }
+  if (shown.length === 0) {
+    const finished = all.length - active.length;
+    console.log(
+      finished > 0
+        ? `No running dataflows (${finished} finished: dora list --all)`
+        : "No dataflows. Start one with: dora start dataflow.yml",
+    );
     return 0;
   }
   console.log(
     renderTable(
-      ["UUID", "NAME", "STATUS", "UPTIME", "NODES", "CPU%", "MEM"],
-      [...active, ...finished].map(summary),
+      ["UUID", "ID", "NAME", "STATUS", "UPTIME", "NODES", "CPU%", "MEM"],
+      shown.map(summary),
     ),
   );
   return 0;

@@ -22,6 +22,9 @@ import { parseLevelFlag } from "./_flags.ts";
 import { colorEnabled, makePrefixer, parseDuration } from "../output/format.ts";
 import { statePath } from "../daemon/registry.ts";
 
+/** The pseudo-node of hot reload lines (`RELOAD_LOG_NODE`; no node may be called `dora`). */
+const RELOAD_LOG_NODE = "dora";
+
 /** Options of `dora logs`. */
 export interface LogsOptions {
   node?: string;
@@ -92,6 +95,7 @@ async function resolve(
   try {
     client = await DaemonClient.connect(port);
   } catch (err) {
+    if (err instanceof UsageError) throw err; // a malformed DORA_COORDINATOR_ADDR...
     const offline = await resolveOffline(ref);
     if (offline) return { target: offline };
     throw err;
@@ -127,6 +131,16 @@ function ago(flag: string, text: string | undefined): number | undefined {
   return Date.now() - ms;
 }
 
+/**
+ * The text of a record as shown after its prefix: supervisor lines get `[dora] `, except those
+ * of the `dora` pseudo-node (hot reload), whose prefix already says it.
+ */
+export function recordText(r: NodeLogRecord, color: boolean): string {
+  return r.stream === "dora" && !r.level && r.node === RELOAD_LOG_NODE
+    ? r.text
+    : displayText(r, color);
+}
+
 /** A printer for records: `<node> | <line>`, or one JSON object per line. */
 function recordPrinter(nodes: string[], json: boolean): (r: NodeLogRecord) => void {
   const encoder = new TextEncoder();
@@ -148,7 +162,7 @@ function recordPrinter(nodes: string[], json: boolean): (r: NodeLogRecord) => vo
         ...(r.target !== undefined ? { target: r.target } : {}),
         ...(r.fields !== undefined ? { fields: r.fields } : {}),
       })
-      : `${prefix(r.node)}${displayText(r, color)}`;
+      : `${prefix(r.node)}${recordText(r, color)}`;
     Deno.stdout.writeSync(encoder.encode(line + "\n"));
   };
 }

@@ -4,7 +4,7 @@
  * (`Dataflow started: <uuid>`) so `$(dora start ... | grep -oP '[0-9a-f-]{36}')` works; the hint
  * lines go to stderr.
  */
-import { settings } from "../config.ts";
+import { callerSettings } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import type { StartRequest, StartResponse } from "../api/types.ts";
 import { DaemonClient } from "../client/client.ts";
@@ -21,6 +21,8 @@ export interface StartOptions {
   name?: string;
   env: string[];
   attach?: boolean;
+  /** dora's default; accepted so dora users' commands work. */
+  detach?: boolean;
   hotReload?: boolean;
   watch?: string;
   restartPolicy?: string;
@@ -64,8 +66,9 @@ async function buildRequest(file: string, opts: StartOptions): Promise<StartRequ
     name: opts.name,
     env,
     base_env: Deno.env.toObject(),
-    restart_policy: opts.restartPolicy ?? settings.restartPolicy(),
-    hot_reload: opts.hotReload ?? settings.hotReload(),
+    // Unset here means: the daemon's own DORA_RESTART_POLICY / DORA_HOT_RELOAD decide.
+    restart_policy: opts.restartPolicy ?? callerSettings.restartPolicy(),
+    hot_reload: opts.hotReload ?? callerSettings.hotReload(),
   };
   if (req.restart_policy !== undefined) {
     req.restart_policy = parseRestartPolicy(
@@ -100,22 +103,22 @@ async function buildRequest(file: string, opts: StartOptions): Promise<StartRequ
 
 /** Runs `dora start`. */
 export async function start(file: string, opts: StartOptions): Promise<number> {
+  if (opts.attach && opts.detach) throw new UsageError("Give --attach or --detach, not both");
   const req = await buildRequest(file, opts);
   const launch = await ensureDaemon(opts.port);
   if (launch.started && !opts.json) {
     console.error(`Started the dora daemon on port ${launch.status.port}`);
   }
-  const client = await DaemonClient.connect(opts.port);
+  const client = await DaemonClient.connectTo(launch.target);
   const res = await client.request<StartResponse>("POST", "/v1/dataflows", req);
   if (opts.json) {
     console.log(JSON.stringify(res, null, 2));
   } else {
     // The daemon turns hot reload off, with this warning, when it cannot watch the folder.
-    const reloading = req.hot_reload === true &&
-      !res.warnings.some((w) => w.startsWith("Hot reload disabled"));
+    const reloading = res.hot_reload ?? req.hot_reload === true;
     console.log(`Dataflow started: ${res.uuid}${reloading ? " (hot-reload enabled)" : ""}`);
     for (const warning of res.warnings) console.error(`Warning: ${warning}`);
-    if (req.watch && !req.hot_reload) {
+    if (req.watch && !reloading) {
       console.error("Warning: --watch has no effect without --hot-reload");
     }
     if (reloading) {
@@ -125,6 +128,7 @@ export async function start(file: string, opts: StartOptions): Promise<number> {
     }
     for (const failed of res.failed_nodes) {
       console.error(`Warning: Node '${failed.id}' failed to start`);
+      console.error(`  ${failed.reason}`);
     }
     if (res.failed_nodes.length) {
       console.error("");

@@ -1,19 +1,28 @@
 /**
- * `dora stop [UUID|PREFIX|NAME] [--all] [--name N] [--force] [--grace-duration D]`: the seed's
- * output, line for line; returns when the dataflow has ended.
+ * `dora stop [UUID|SHORT-ID|PREFIX|NAME] [--all] [--name N] [--force] [--grace-duration D]`: the
+ * seed's output, line by line as it happens (stop_transcript.ts); returns when the dataflow has
+ * ended. Nothing named never stops anything: piped it is a usage error listing what runs, on a
+ * terminal a picker asks. `DORA_STOP_TIMEOUT`, `DORA_FORCE_STOP` and `DORA_CONFIRM_STOP` of the
+ * caller's shell apply; unset, the daemon's own values do.
  */
-import { settings } from "../config.ts";
+import { callerSettings } from "../config.ts";
 import { DoraError, UsageError } from "../errors.ts";
 import type { DataflowInfo, StopRequest, StopStreamEvent } from "../api/types.ts";
-import { DaemonClient } from "../client/client.ts";
+import { DaemonClient, type NotRunning } from "../client/client.ts";
 import { CHECK, parseDuration } from "../output/format.ts";
+import { pick } from "./picker.ts";
+import { consoleSink, type LineSink, StopTranscript } from "./stop_transcript.ts";
 
-const NOT_RUNNING_SOLUTION = [
-  "",
-  "Solution:",
-  "  1. Check if daemon is running: dora list",
-  "  2. If not, there are no dataflows to stop",
-];
+/** The seed's "Daemon not running" for stop. */
+export const STOP_NOT_RUNNING: NotRunning = {
+  message: "Cannot connect to daemon",
+  solution: [
+    "",
+    "Solution:",
+    "  1. Check if daemon is running: dora list",
+    "  2. If not, there are no dataflows to stop",
+  ],
+};
 
 /** Options of `dora stop`. */
 export interface StopOptions {
@@ -25,8 +34,11 @@ export interface StopOptions {
   port?: number;
 }
 
-function stopRequest(opts: StopOptions): StopRequest {
-  const req: StopRequest = { force: opts.force || settings.forceStop() };
+/** The stop request: flags first, then the caller's environment; the rest is the daemon's. */
+export function stopRequest(opts: { force?: boolean; graceDuration?: string }): StopRequest {
+  const req: StopRequest = {};
+  const force = opts.force ? true : callerSettings.forceStop();
+  if (force !== undefined) req.force = force;
   if (opts.graceDuration !== undefined) {
     const ms = parseDuration(opts.graceDuration);
     if (ms === undefined) {
@@ -35,40 +47,44 @@ function stopRequest(opts: StopOptions): StopRequest {
       );
     }
     req.grace_ms = ms;
+  } else {
+    const ms = callerSettings.stopTimeoutMs();
+    if (ms !== undefined) req.grace_ms = ms;
   }
   return req;
 }
 
-/** Prints stop events the seed's way; `byName` collapses node lines into "All nodes stopped". */
-function printer(byName: boolean, graceMs: number) {
-  let killed = 0;
-  return (event: StopStreamEvent) => {
-    switch (event.type) {
-      case "node-stopped":
-        if (event.killed) {
-          console.log(`  ${CHECK} Node terminated`);
-          killed++;
-        } else if (!byName) console.log(`  ${CHECK} ${event.node} stopped`);
-        break;
-      case "not-responding":
-        console.log(`Warning: Node '${event.node}' not responding`);
-        console.log(`Waiting... (${Math.round((event.timeout_ms || graceMs) / 1000)}s timeout)`);
-        break;
-      case "force-stopping":
-        console.log("Force stopping node...");
-        break;
-      case "error":
-        console.error(`Error: ${event.message}`);
-        break;
-    }
-    return killed;
-  };
-}
-
 function confirm(question: string): boolean {
-  if (!settings.confirmStop() || !Deno.stdin.isTerminal()) return true;
+  if (!(callerSettings.confirmStop() ?? false) || !Deno.stdin.isTerminal()) return true;
   const answer = prompt(`${question} [y/N]`);
   return answer !== null && /^y(es)?$/i.test(answer.trim());
+}
+
+/** Whether the shutdown sequence is shown (a person watches stdout). */
+function onTerminal(): boolean {
+  try {
+    return Deno.stdout.isTerminal();
+  } catch {
+    return false;
+  }
+}
+
+const isActive = (d: DataflowInfo) => d.status === "Running" || d.status === "Stopping";
+
+/** Streams one dataflow's stop into `transcript`. */
+export async function streamStop(
+  client: DaemonClient,
+  uuid: string,
+  req: StopRequest,
+  transcript: StopTranscript,
+): Promise<void> {
+  await client.stream<StopStreamEvent>(
+    "POST",
+    `/v1/dataflows/${uuid}/stop`,
+    req,
+    (event) => transcript.event(event),
+  );
+  await transcript.finish();
 }
 
 async function stopOne(
@@ -83,53 +99,59 @@ async function stopOne(
   } else {
     console.log(`Stopping dataflow ${info.uuid}...`);
   }
-  const print = printer(heading === "name", req.grace_ms ?? settings.stopTimeoutMs());
-  let stopped = 0;
-  await client.stream<StopStreamEvent>(
-    "POST",
-    `/v1/dataflows/${info.uuid}/stop`,
-    req,
-    (event) => {
-      if (event.type === "node-stopped") stopped++;
-      print(event);
-    },
-  );
-  if (heading === "name" && stopped > 0) console.log(`  ${CHECK} All nodes stopped`);
+  const transcript = new StopTranscript(info.uuid, consoleSink, {
+    collapse: heading === "name",
+    sequence: onTerminal(),
+  });
+  await streamStop(client, info.uuid, req, transcript);
+  if (heading === "name" && transcript.stopped + transcript.killed > 0) {
+    console.log(`  ${CHECK} All nodes stopped`);
+  }
   console.log("Dataflow stopped successfully");
 }
 
+/** A sink that keeps lines until `flush` sends them, then passes them on as they come. */
+class HeldSink implements LineSink {
+  #held: [keyof LineSink, string][] = [];
+  #live = false;
+  line(text: string): void {
+    if (this.#live) console.log(text);
+    else this.#held.push(["line", text]);
+  }
+  error(text: string): void {
+    if (this.#live) console.error(text);
+    else this.#held.push(["error", text]);
+  }
+  flush(): void {
+    for (const [kind, text] of this.#held.splice(0)) consoleSink[kind](text);
+    this.#live = true;
+  }
+}
+
 async function stopAll(client: DaemonClient, req: StopRequest): Promise<number> {
-  const all = await client.request<DataflowInfo[]>("GET", "/v1/dataflows");
-  const active = all.filter((d) => d.status === "Running" || d.status === "Stopping");
+  const active = (await client.request<DataflowInfo[]>("GET", "/v1/dataflows")).filter(isActive);
   if (active.length === 0) {
     console.log("No running dataflows to stop");
     return 0;
   }
   if (!confirm(`Stop all ${active.length} running dataflows?`)) return 1;
   console.log("Stopping all dataflows...");
-  // Stop in parallel, print each dataflow's block in order as it completes.
+  // Every dataflow stops at once; their blocks are printed one after the other, the current
+  // one live, the later ones' lines held until their turn.
+  const sequence = onTerminal();
   const blocks = active.map((info) => {
-    const lines: string[] = [`Stopping ${info.name} (${info.uuid})...`];
-    const done = client.stream<StopStreamEvent>(
-      "POST",
-      `/v1/dataflows/${info.uuid}/stop`,
-      req,
-      (event) => {
-        if (event.type === "node-stopped") {
-          lines.push(
-            event.killed ? `  ${CHECK} ${event.node} killed` : `  ${CHECK} ${event.node} stopped`,
-          );
-        } else if (event.type === "not-responding") {
-          lines.push(`Warning: Node '${event.node}' not responding`);
-        } else if (event.type === "force-stopping") lines.push("Force stopping node...");
-      },
-    ).then(() => lines.push("Dataflow stopped"));
-    return { lines, done };
+    const sink = new HeldSink();
+    sink.line(`Stopping ${info.name} (${info.uuid})...`);
+    const transcript = new StopTranscript(info.uuid, sink, { sequence });
+    const done = streamStop(client, info.uuid, req, transcript).then(() =>
+      sink.line("Dataflow stopped")
+    );
+    return { sink, done };
   });
   for (const block of blocks) {
-    await block.done;
     console.log("");
-    for (const line of block.lines) console.log(line);
+    block.sink.flush();
+    await block.done;
   }
   console.log("");
   console.log(`All dataflows stopped (${active.length} total)`);
@@ -138,7 +160,12 @@ async function stopAll(client: DaemonClient, req: StopRequest): Promise<number> 
 
 /** Picks a UUID out of pasted text such as "Dataflow started: <uuid>". */
 function pickRef(words: string[]): string | undefined {
-  if (words.length <= 1) return words[0];
+  if (words.some((w) => w.trim() === "") && words.join("").trim() === "") {
+    throw new UsageError("The dataflow to stop is empty", [
+      "Give its UUID, short id or name (an unset shell variable, or an empty file?)",
+    ]);
+  }
+  if (words.length <= 1) return words[0]?.trim();
   const uuids = words.join(" ").match(
     /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g,
   );
@@ -146,43 +173,78 @@ function pickRef(words: string[]): string | undefined {
   throw new UsageError(`Expected one dataflow, got: ${words.join(" ")}`);
 }
 
+/** With nothing named: a picker on a terminal, else a usage error listing what runs. */
+async function choose(client: DaemonClient): Promise<DataflowInfo | undefined> {
+  const active = (await client.request<DataflowInfo[]>("GET", "/v1/dataflows")).filter(isActive);
+  const rows = active.map((d) => `${d.name}  ${d.short_id}  ${d.uuid}  ${d.status}`);
+  if (!Deno.stdin.isTerminal() || !Deno.stderr.isTerminal() || active.length === 0) {
+    throw new UsageError("No dataflow named: say which one to stop", [
+      ...(active.length ? ["Running:", ...rows.map((r) => `  ${r}`)] : ["Nothing is running."]),
+      "Use 'dora stop <uuid|short id|name>', 'dora stop --name N' or 'dora stop --all'",
+    ]);
+  }
+  const index = await pick("Which dataflow do you want to stop?", rows);
+  return index === undefined ? undefined : active[index];
+}
+
+/**
+ * Connects for a stop; undefined when no daemon runs and nothing was left running (a crashed
+ * daemon's dataflows are an `OrphansError`).
+ */
+export async function connectForStop(port: number | undefined): Promise<DaemonClient | undefined> {
+  try {
+    return await DaemonClient.connect(port, STOP_NOT_RUNNING);
+  } catch (err) {
+    if (err instanceof DoraError && err.message === STOP_NOT_RUNNING.message) return undefined;
+    throw err;
+  }
+}
+
 /** Runs `dora stop`. */
 export async function stop(refWords: string[], opts: StopOptions): Promise<number> {
   const req = stopRequest(opts);
   const ref = pickRef(refWords);
+  if (opts.name !== undefined && opts.name.trim() === "") {
+    throw new UsageError("--name is empty: give the dataflow's name");
+  }
   const chosen = [ref !== undefined, opts.all === true, opts.name !== undefined].filter(Boolean);
   if (chosen.length > 1) throw new UsageError("Give one of: a UUID or name, --name, or --all");
-  const client = await DaemonClient.connect(opts.port, NOT_RUNNING_SOLUTION);
+  const client = await connectForStop(opts.port);
+  if (!client) {
+    // No daemon and nothing left running: nothing to stop (cron-friendly for --all).
+    if (opts.all) {
+      console.log("No running dataflows to stop (no daemon runs)");
+      return 0;
+    }
+    throw new DoraError(STOP_NOT_RUNNING.message, STOP_NOT_RUNNING.solution);
+  }
   if (opts.all) return await stopAll(client, req);
 
-  let target = ref ?? opts.name;
+  let info: DataflowInfo | undefined;
+  const target = ref ?? opts.name;
   if (target === undefined) {
-    const all = await client.request<DataflowInfo[]>("GET", "/v1/dataflows");
-    const active = all.filter((d) => d.status === "Running" || d.status === "Stopping");
-    if (active.length === 0) throw new DoraError("No running dataflow to stop", []);
-    if (active.length > 1) {
-      throw new UsageError("Several dataflows are running; say which one to stop", [
-        ...active.map((d) => `  ${d.uuid}  ${d.name}`),
-        "Use 'dora stop <uuid|name>' or 'dora stop --all'",
-      ]);
+    info = await choose(client);
+    if (!info) {
+      console.error("Cancelled: nothing stopped");
+      return 1;
     }
-    target = active[0]!.uuid;
+  } else {
+    info = await client.request<DataflowInfo>(
+      "GET",
+      `/v1/dataflows/${encodeURIComponent(target)}`,
+    );
   }
-  const info = await client.request<DataflowInfo>(
-    "GET",
-    `/v1/dataflows/${encodeURIComponent(target)}`,
-  );
   if (opts.name !== undefined && info.name !== opts.name) {
     throw new DoraError(`Dataflow ${opts.name} not found`, [
       "",
       "Run 'dora list' to see active dataflows",
     ]);
   }
-  if (info.status !== "Running" && info.status !== "Stopping") {
+  if (!isActive(info)) {
     console.log(`Dataflow ${info.name} (${info.uuid}) is not running (${info.status})`);
     return 0;
   }
-  if (!confirm(`Stop dataflow ${info.name} (${info.uuid})?`)) {
+  if (target !== undefined && !confirm(`Stop dataflow ${info.name} (${info.uuid})?`)) {
     console.log("Not stopped");
     return 1;
   }

@@ -1,9 +1,11 @@
 /** `dora up`: start the daemon in the background and wait until it answers. */
-import { ensureDaemon } from "../client/launch.ts";
+import { checkDaemonSettings, ensureDaemon } from "../client/launch.ts";
 import { CHECK } from "../output/format.ts";
 
 /** Runs `dora up`. */
 export async function up(opts: { port?: number }): Promise<number> {
+  // Also when a daemon runs already: a malformed setting is never silently ignored.
+  checkDaemonSettings();
   const launch = await ensureDaemon(opts.port);
   const { port, pid } = launch.status;
   if (!launch.started) {

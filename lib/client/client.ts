@@ -2,10 +2,12 @@
  * The CLI's side of the control channel: finds the daemon, authenticates with the token from
  * `~/.dora/token`, checks versions, and turns failures into messages a user can act on.
  */
-import { daemonAddress, VERSION } from "../config.ts";
+import { VERSION } from "../config.ts";
 import { DoraError } from "../errors.ts";
 import { readToken } from "../api/token.ts";
 import { type ErrorBody, type StatusResponse, VERSION_HEADER } from "../api/types.ts";
+import { daemonTarget, formatTarget, type Target } from "./address.ts";
+import { orphanedDataflows, OrphansError } from "./orphans.ts";
 
 /** What answers on the daemon's port. */
 export type Probe =
@@ -16,13 +18,23 @@ export type Probe =
   | { kind: "foreign" }
   | { kind: "none" };
 
-const DEFAULT_SOLUTION = ["Solution: Run 'dora up' to start the daemon"];
+/** How a command reacts when no daemon answers: its own message (the seed's), or the default. */
+export interface NotRunning {
+  message: string;
+  solution: string[];
+}
 
-/** The error every command prints when no daemon answers. */
-export function cannotConnect(port: number, solution = DEFAULT_SOLUTION): DoraError {
-  return new DoraError("Cannot connect to daemon", [
-    ...solution,
-    ...(solution === DEFAULT_SOLUTION ? [`(no daemon answers on port ${port})`] : []),
+/** The seed's start page: what every command says when no daemon answers. */
+export const FAILED_TO_CONNECT: NotRunning = {
+  message: "Failed to connect to daemon",
+  solution: ["Solution: Run 'dora up' to start daemon"],
+};
+
+/** The error a command prints when no daemon answers at `target`. */
+export function cannotConnect(target: Target, how: NotRunning = FAILED_TO_CONNECT): DoraError {
+  return new DoraError(how.message, [
+    ...how.solution,
+    ...(how === FAILED_TO_CONNECT ? [`(no daemon answers at ${formatTarget(target)})`] : []),
   ]);
 }
 
@@ -34,7 +46,12 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /** Looks at what listens on host:port. */
-export async function probe(host: string, port: number, token?: string): Promise<Probe> {
+export async function probe(
+  host: string,
+  port: number,
+  token?: string,
+  timeoutMs = 3000,
+): Promise<Probe> {
   let res: Response;
   try {
     res = await fetch(`http://${host}:${port}/v1/status`, {
@@ -42,7 +59,7 @@ export async function probe(host: string, port: number, token?: string): Promise
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         [VERSION_HEADER]: VERSION,
       },
-      signal: AbortSignal.timeout(3000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     if (isConnectionError(err)) return { kind: "none" };
@@ -68,18 +85,30 @@ let warnedVersion = false;
 /** A connection to a running daemon. */
 export class DaemonClient {
   private constructor(
-    readonly host: string,
-    readonly port: number,
+    readonly target: Target,
     private readonly token: string,
     readonly status: StatusResponse,
   ) {}
 
+  get host(): string {
+    return this.target.host;
+  }
+
+  get port(): number {
+    return this.target.port;
+  }
+
   /**
-   * Connects to the daemon on `--port`/DORA_COORDINATOR_ADDR/DORA_DAEMON_PORT. Throws
-   * "Cannot connect to daemon" (with `solution` lines) when none answers.
+   * Connects to the daemon found by `daemonTarget` (see address.ts). Throws the seed's
+   * "Failed to connect to daemon" (or the command's own `notRunning`) when none answers.
    */
-  static async connect(portFlag?: number, solution?: string[]): Promise<DaemonClient> {
-    const { host, port } = daemonAddress(portFlag);
+  static async connect(portFlag?: number, notRunning?: NotRunning): Promise<DaemonClient> {
+    return await DaemonClient.connectTo(daemonTarget(portFlag), notRunning);
+  }
+
+  /** Connects to the daemon at `target`. */
+  static async connectTo(target: Target, notRunning?: NotRunning): Promise<DaemonClient> {
+    const { host, port } = target;
     const token = await readToken();
     const found = await probe(host, port, token);
     if (found.kind === "other-owner") {
@@ -93,8 +122,13 @@ export class DaemonClient {
         `Solution: start the daemon on another port: dora up --port ${port + 1}`,
       ]);
     }
-    if (found.kind === "none" || !token) throw cannotConnect(port, solution);
-    const client = new DaemonClient(host, port, token, found.status);
+    if (found.kind === "none" || !token) {
+      // A daemon that died may have left dataflows running: say so, not just "no daemon".
+      const orphans = target.local ? await orphanedDataflows() : [];
+      if (orphans.length > 0) throw new OrphansError(orphans);
+      throw cannotConnect(target, notRunning);
+    }
+    const client = new DaemonClient(target, token, found.status);
     client.checkVersion(found.status.version);
     return client;
   }
@@ -120,7 +154,7 @@ export class DaemonClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
-      if (isConnectionError(err)) throw cannotConnect(this.port);
+      if (isConnectionError(err)) throw cannotConnect(this.target);
       throw err;
     }
   }

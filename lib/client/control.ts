@@ -8,11 +8,12 @@ import { DoraError } from "../errors.ts";
 import { readToken } from "../api/token.ts";
 import type { RunRecord } from "../api/runs.ts";
 import { VERSION_HEADER } from "../api/types.ts";
+import type { Target } from "./address.ts";
 import { cannotConnect, DaemonClient, isConnectionError } from "./client.ts";
 
 /** Which host a client talks to. */
 export type Host =
-  | { kind: "daemon"; host: string; port: number }
+  | { kind: "daemon"; target: Target }
   | { kind: "run"; run: RunRecord };
 
 /** A connection to a daemon or to a `dora run`. */
@@ -28,8 +29,8 @@ export class ControlClient {
   /** A client of the daemon `daemon` found. */
   static async ofDaemon(daemon: DaemonClient): Promise<ControlClient> {
     const token = await readToken();
-    if (!token) throw cannotConnect(daemon.port);
-    return new ControlClient({ kind: "daemon", host: daemon.host, port: daemon.port }, token);
+    if (!token) throw cannotConnect(daemon.target);
+    return new ControlClient({ kind: "daemon", target: daemon.target }, token);
   }
 
   /** A client of a `dora run` from its record. */
@@ -46,7 +47,7 @@ export class ControlClient {
   /** `daemon on port N` or `dora run <name> (pid N)`, for messages. */
   get label(): string {
     return this.host.kind === "daemon"
-      ? `the daemon on port ${this.host.port}`
+      ? `the daemon on port ${this.host.target.port}`
       : `dora run ${this.host.run.name} (pid ${this.host.run.pid})`;
   }
 
@@ -56,7 +57,7 @@ export class ControlClient {
   }
 
   #lost(): DoraError {
-    if (this.host.kind === "daemon") return cannotConnect(this.host.port);
+    if (this.host.kind === "daemon") return cannotConnect(this.host.target);
     return new DoraError(`Cannot reach ${this.label}: it has ended`, [
       "Run 'dora status' to see what runs",
     ]);
@@ -70,7 +71,7 @@ export class ControlClient {
     signal?: AbortSignal,
   ): Promise<Response> {
     const base = this.host.kind === "daemon"
-      ? `http://${this.host.host}:${this.host.port}`
+      ? `http://${this.host.target.host}:${this.host.target.port}`
       : "http://dora-run";
     let res: Response;
     try {

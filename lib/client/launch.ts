@@ -3,11 +3,13 @@
  * when none runs). The daemon is this same program (`dora daemon`), launched detached through
  * the relaunch helper so it works under `deno run` and compiled alike.
  */
-import { daemonPort, doraHome, ensureDoraHome, settings } from "../config.ts";
+import { callerSettings, daemonLogLevel, doraHome, ensureDoraHome, settings } from "../config.ts";
 import { DoraError } from "../errors.ts";
 import { readToken } from "../api/token.ts";
 import type { StatusResponse } from "../api/types.ts";
 import { selfCommand } from "../relaunch.ts";
+import { parseRestartPolicy } from "../restart/mod.ts";
+import { daemonTarget, formatTarget, recordedDaemonSync, type Target } from "./address.ts";
 import { probe } from "./client.ts";
 
 /** The seed's "port in use" error. */
@@ -25,6 +27,7 @@ export interface Launch {
   status: StatusResponse;
   /** False when a daemon was already running. */
   started: boolean;
+  target: Target;
 }
 
 function portIsFree(port: number): boolean {
@@ -46,15 +49,21 @@ async function logTail(file: string, lines: number): Promise<string[]> {
 }
 
 /** The daemon recorded in `~/.dora/daemon.json`, if that process still runs. */
-export async function recordedDaemon(): Promise<{ pid: number; port: number } | undefined> {
-  try {
-    const info = JSON.parse(await Deno.readTextFile(`${doraHome()}/daemon.json`));
-    if (typeof info.pid !== "number" || typeof info.port !== "number") return undefined;
-    await Deno.stat(`/proc/${info.pid}`);
-    return { pid: info.pid, port: info.port };
-  } catch {
-    return undefined;
-  }
+export function recordedDaemon(): Promise<{ pid: number; port: number } | undefined> {
+  return Promise.resolve(recordedDaemonSync());
+}
+
+/**
+ * Checks the settings a new daemon will read from this environment (it inherits it): a
+ * malformed one is a usage error here rather than a silent default there.
+ */
+export function checkDaemonSettings(): void {
+  callerSettings.stopTimeoutMs();
+  callerSettings.forceStop();
+  callerSettings.hotReload();
+  const policy = callerSettings.restartPolicy();
+  if (policy !== undefined) parseRestartPolicy(policy, "DORA_RESTART_POLICY");
+  daemonLogLevel();
 }
 
 /**
@@ -76,16 +85,33 @@ export async function refuseSecondDaemon(port: number): Promise<void> {
 }
 
 /**
- * Returns the running daemon on `port`, or starts one and waits until it answers. Throws the
- * seed's "Port N already in use" when something else holds the port.
+ * Returns the running daemon (see `daemonTarget`), or starts one and waits until it answers.
+ * Throws the seed's "Port N already in use" at once when something else holds the port.
  */
 export async function ensureDaemon(portFlag?: number): Promise<Launch> {
-  const port = daemonPort(portFlag);
+  const target = daemonTarget(portFlag);
+  const port = target.port;
   await ensureDoraHome();
-  const found = await probe("127.0.0.1", port, await readToken());
-  if (found.kind === "ours") return { status: found.status, started: false };
+  const token = await readToken();
+  if (!target.local) {
+    const found = await probe(target.host, port, token);
+    if (found.kind === "ours") return { status: found.status, started: false, target };
+    throw new DoraError("Failed to connect to daemon", [
+      "Solution: Run 'dora up' to start daemon",
+      `(no daemon answers at ${formatTarget(target)}, from DORA_COORDINATOR_ADDR; ` +
+      "dora starts daemons on this machine only)",
+    ]);
+  }
+  if (!portIsFree(port)) {
+    // Our daemon answers at once; a port held by anything else is reported without waiting.
+    const ours = recordedDaemonSync()?.port === port;
+    const found = await probe("127.0.0.1", port, token, ours ? 3000 : 500);
+    if (found.kind === "ours") return { status: found.status, started: false, target };
+    await refuseSecondDaemon(port);
+    throw portInUse(port);
+  }
   await refuseSecondDaemon(port);
-  if (found.kind !== "none" || !portIsFree(port)) throw portInUse(port);
+  checkDaemonSettings();
 
   const logFile = `${doraHome()}/daemon.log`;
   const { command, args } = selfCommand(["daemon", "--port", String(port), "--log-file", logFile]);
@@ -104,7 +130,7 @@ export async function ensureDaemon(portFlag?: number): Promise<Launch> {
   const deadline = Date.now() + settings.upTimeoutMs();
   while (Date.now() < deadline) {
     const seen = await probe("127.0.0.1", port, await readToken());
-    if (seen.kind === "ours") return { status: seen.status, started: true };
+    if (seen.kind === "ours") return { status: seen.status, started: true, target };
     if (exited) {
       const tail = await logTail(logFile, 5);
       if (tail.some((line) => /already in use/i.test(line))) throw portInUse(port);

@@ -7,7 +7,7 @@
 import type { DataflowInfo } from "../api/types.ts";
 import { liveRuns, refMatches, type RunRecord } from "../api/runs.ts";
 import { DoraError, UsageError } from "../errors.ts";
-import { DaemonClient } from "./client.ts";
+import { DaemonClient, FAILED_TO_CONNECT } from "./client.ts";
 import { ControlClient } from "./control.ts";
 
 /** A dataflow and the host that runs it. */
@@ -36,7 +36,7 @@ async function daemonIfAny(port?: number): Promise<ControlClient | undefined> {
   try {
     daemon = await DaemonClient.connect(port);
   } catch (err) {
-    if (err instanceof DoraError && err.message === "Cannot connect to daemon") return undefined;
+    if (err instanceof DoraError && err.message === FAILED_TO_CONNECT.message) return undefined;
     throw err;
   }
   return await ControlClient.ofDaemon(daemon);

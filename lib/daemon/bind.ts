@@ -11,6 +11,7 @@ import type { Dataflow } from "../descriptor/types.ts";
 import { createDataPlane } from "../dataplane/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { describeLimits, limitsLauncher } from "../limits/mod.ts";
+import { isLive, readStat } from "../runtime/proc.ts";
 import { policyRestartHook } from "../runtime/restart_hook.ts";
 import {
   DataflowRuntime,
@@ -67,13 +68,17 @@ function wrap(
     await reload?.close();
     await runtime.plane?.close();
     taps?.forget(record.uuid, `the dataflow has ended (${runtime.status})`);
+    // The plane's socket lived there: once it is gone the folder is empty and goes too.
+    await Deno.remove(stateDir(record)).catch(() => {});
   });
   return {
     stop: (opts, progress) =>
       runtime.stop(opts, (e) => {
         let mapped: StopProgress | undefined;
-        if (e.type === "stopped") mapped = { type: "node-stopped", node: e.node, killed: e.killed };
-        else if (e.type === "not-responding") {
+        if (e.type === "stopping") mapped = { type: "node-stopping", node: e.node };
+        else if (e.type === "stopped") {
+          mapped = { type: "node-stopped", node: e.node, killed: e.killed };
+        } else if (e.type === "not-responding") {
           mapped = { type: "not-responding", node: e.node, timeoutMs: e.waitedMs };
         } else if (e.type === "force-stopping") mapped = { type: "force-stopping", node: e.node };
         if (mapped) progress(mapped);
@@ -101,6 +106,13 @@ function wrap(
       return skipped.length > 0 ? "ended" : "restarted";
     },
     stopNode: (id, opts) => runtime.stopNode(id, opts),
+    stderrTail: (node) => runtime.snapshot().nodes.find((n) => n.id === node)?.last_stderr ?? [],
+    hasLiveProcesses: () =>
+      runtime.snapshot().nodes.some((n) => {
+        if (n.pid === null) return false;
+        const stat = readStat(n.pid);
+        return stat !== undefined && stat.startTime === n.start_time && isLive(stat);
+      }),
   };
 }
 

@@ -7,19 +7,26 @@ import { errorMessage } from "../errors.ts";
 import type {
   DataflowInfo,
   NodeInfo,
+  SaveRequest,
+  SaveResponse,
   StartRequest,
   StartResponse,
   StopRequest,
   StopStreamEvent,
 } from "../api/types.ts";
 import { uuidv7 } from "../ids.ts";
+import { parseRestartPolicy } from "../restart/mod.ts";
 import { sampleGroups } from "../runtime/metrics.ts";
 import { storedNodeInfos } from "./bind.ts";
 import type { Logger } from "./logger.ts";
 import { generateName, nameProblem } from "./names.ts";
 import { type DataflowRecord, Registry } from "./registry.ts";
+import { assignShortId, resolveRef } from "./resolve.ts";
+import { resurrect } from "./resurrect.ts";
 import { ApiError, type Handler } from "./server.ts";
-import type { StopProgress, Supervised, SupervisorFactory } from "./supervised.ts";
+import { dumpPath, EmptySaveRefused, savedEntry, writeDump } from "./snapshot.ts";
+import { earlyFailures, StopReporter } from "./stop_events.ts";
+import type { Supervised, SupervisorFactory } from "./supervised.ts";
 
 const ACTIVE = new Set(["Running", "Stopping"]);
 
@@ -58,19 +65,75 @@ export class Daemon {
 
   async #init(): Promise<void> {
     await this.registry.load();
+    const gone: Promise<unknown>[] = [];
     for (const record of this.registry.records.values()) {
+      record.short_id ??= assignShortId(
+        record.uuid,
+        [...this.registry.records.values()].filter((r) => r !== record),
+      );
       if (!ACTIVE.has(record.status)) continue;
       try {
         const supervised = await this.factory.adopt(record, () => this.changed(record.uuid));
         this.track(record, supervised);
         this.log.info(`re-adopted dataflow ${record.name} (${record.uuid})`);
+        // None of its processes survived (a power loss): let it end before anyone looks.
+        if (!supervised.hasLiveProcesses()) gone.push(supervised.finished);
       } catch (err) {
         record.status = "Failed";
         record.ended_at = new Date().toISOString();
         this.log.error(`could not re-adopt ${record.name} (${record.uuid}): ${errorMessage(err)}`);
       }
     }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(gone),
+      new Promise((resolve) => timer = setTimeout(resolve, 10_000)),
+    ]);
+    clearTimeout(timer);
     await this.registry.save();
+  }
+
+  /** `dora daemon --resurrect`: starts the saved dataflows that do not run (by name). */
+  async resurrectAtStart(): Promise<void> {
+    try {
+      const res = await resurrect(this.#resurrectOps());
+      for (const r of res.results) {
+        if (r.status === "failed") this.log.error(`resurrect ${r.name}: ${r.error}`);
+        else this.log.info(`resurrect ${r.name}: ${r.status} (${r.uuid})`);
+      }
+    } catch (err) {
+      this.log.warn(`resurrect: ${errorMessage(err)}`);
+    }
+  }
+
+  #resurrectOps() {
+    return {
+      runningNames: () =>
+        new Map(
+          [...this.registry.records.values()].filter((r) => ACTIVE.has(r.status))
+            .map((r) => [r.name, r.uuid]),
+        ),
+      start: (req: StartRequest) => this.start(req),
+    };
+  }
+
+  /** `POST /v1/save`: records the running dataflows for `resurrect`. */
+  async save(req: SaveRequest): Promise<SaveResponse> {
+    const active = [...this.registry.records.values()].filter((r) => ACTIVE.has(r.status))
+      .sort((a, b) => a.started_at.localeCompare(b.started_at));
+    try {
+      await writeDump(active.map((r) => savedEntry(r.name, r.request)), req.force === true);
+    } catch (err) {
+      if (!(err instanceof EmptySaveRefused)) throw err;
+      throw new ApiError(
+        409,
+        "refused",
+        `No dataflow is running: not replacing the ${err.saved} saved in ${dumpPath()}`,
+        ["Use 'dora save --force' to save the empty list anyway"],
+      );
+    }
+    this.log.info(`saved ${active.length} dataflows to ${dumpPath()}`);
+    return { path: dumpPath(), saved: active.map((r) => ({ name: r.name, file: r.file })) };
   }
 
   private changed(uuid: string): void {
@@ -95,6 +158,9 @@ export class Daemon {
 
   /** Starts a dataflow. The name is reserved before anything awaits, so parallel starts race safely. */
   async start(req: StartRequest): Promise<StartResponse> {
+    if (typeof req?.dataflow?.file !== "string" || !Array.isArray(req.dataflow.nodes)) {
+      throw new ApiError(400, "bad_request", "A start request needs a resolved dataflow");
+    }
     const activeNames = new Set(
       [...this.registry.records.values()].filter((r) => ACTIVE.has(r.status)).map((r) => r.name),
     );
@@ -114,9 +180,18 @@ export class Daemon {
     } else {
       name = generateName(activeNames);
     }
+    // Settings the caller did not give come from the daemon's own environment.
+    req = { ...req };
+    req.hot_reload ??= settings.hotReload();
+    req.restart_policy ??= settings.restartPolicy();
+    if (req.restart_policy !== undefined) {
+      req.restart_policy = parseRestartPolicy(req.restart_policy, "DORA_RESTART_POLICY");
+    }
     const uuid = uuidv7();
+    const short_id = assignShortId(uuid, this.registry.records.values());
     const record: DataflowRecord = {
       uuid,
+      short_id,
       name,
       file: req.dataflow.file,
       status: "Running",
@@ -136,8 +211,18 @@ export class Daemon {
       this.track(record, supervised);
       await this.registry.save();
       this.log.info(`started dataflow ${name} (${uuid}) from ${record.file}`);
-      return { uuid, name, failed_nodes: failedNodes, warnings };
+      // Nodes that die at once (an ImportError...) are reported like those that did not spawn.
+      const early = await earlyFailures(supervised, settings.startCheckMs(), failedNodes);
+      return {
+        uuid,
+        short_id,
+        name,
+        failed_nodes: [...failedNodes, ...early],
+        warnings,
+        hot_reload: record.request.hot_reload === true,
+      };
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       record.status = "Failed";
       record.ended_at = new Date().toISOString();
       await this.registry.save();
@@ -145,46 +230,9 @@ export class Daemon {
     }
   }
 
-  /** Finds a dataflow by UUID, UUID prefix or name; running ones win over finished ones. */
+  /** Finds a dataflow by UUID, name, short id or UUID prefix (see resolve.ts). */
   resolve(ref: string): DataflowRecord {
-    const records = [...this.registry.records.values()];
-    const exact = this.registry.records.get(ref);
-    if (exact) return exact;
-    const byName = records.filter((r) => r.name === ref);
-    const pick = (list: DataflowRecord[]) => {
-      const active = list.filter((r) => ACTIVE.has(r.status));
-      if (active.length === 1) return active[0]!;
-      if (active.length === 0 && list.length > 0) {
-        return list.sort((a, b) => b.started_at.localeCompare(a.started_at))[0]!;
-      }
-      return undefined;
-    };
-    const named = pick(byName);
-    if (named) return named;
-    if (/^[0-9a-f-]{4,}$/i.test(ref)) {
-      const prefixed = records.filter((r) => r.uuid.startsWith(ref.toLowerCase()));
-      if (prefixed.length === 1) return prefixed[0]!;
-      if (prefixed.length > 1) {
-        throw new ApiError(
-          409,
-          "ambiguous",
-          `'${ref}' matches ${prefixed.length} dataflows`,
-          [
-            ...prefixed.map((r) => `  ${r.uuid}  ${r.name}  ${r.status}`),
-            "Give more characters of the UUID, or the name",
-          ],
-        );
-      }
-    }
-    throw new ApiError(404, "not_found", `Dataflow ${ref} not found`, [
-      "",
-      "Possible reasons:",
-      "  1. Dataflow already stopped",
-      "  2. UUID is incorrect",
-      "  3. Daemon was restarted",
-      "",
-      "Run 'dora list' to see active dataflows",
-    ]);
+    return resolveRef([...this.registry.records.values()], ref);
   }
 
   private async refreshMetrics(): Promise<void> {
@@ -214,6 +262,7 @@ export class Daemon {
     };
     return {
       uuid: record.uuid,
+      short_id: record.short_id ?? record.uuid.slice(-4),
       name: record.name,
       status: record.status,
       file: record.file,
@@ -237,34 +286,33 @@ export class Daemon {
     return [...active, ...done].map((r) => this.describe(r));
   }
 
-  /** Stops one dataflow, streaming progress; a second stop of the same dataflow joins the first. */
+  /**
+   * Stops one dataflow, streaming progress; a second stop of the same dataflow joins the first.
+   * Unset fields of `req` come from the daemon's environment (`DORA_FORCE_STOP`,
+   * `DORA_STOP_TIMEOUT`).
+   */
   async stop(record: DataflowRecord, req: StopRequest, emit: (e: StopStreamEvent) => void) {
     const supervised = this.running.get(record.uuid);
     emit({ type: "stopping", uuid: record.uuid, name: record.name });
     if (supervised) {
-      const progress = (e: StopProgress) => {
-        if (e.type === "node-stopped") {
-          emit({ type: "node-stopped", uuid: record.uuid, node: e.node, killed: e.killed });
-        } else if (e.type === "not-responding") {
-          emit({
-            type: "not-responding",
-            uuid: record.uuid,
-            node: e.node,
-            timeout_ms: e.timeoutMs,
-          });
-        } else emit({ type: "force-stopping", uuid: record.uuid, node: e.node });
-      };
+      const force = req.force ?? settings.forceStop();
+      const graceMs = req.grace_ms ?? settings.stopTimeoutMs();
       let stopping = this.stops.get(record.uuid);
-      if (!stopping || req.force) {
+      if (!stopping || force) {
         record.stop_requested = true;
         record.status = "Stopping";
         this.registry.save();
-        const force = req.force ?? false;
-        const graceMs = req.grace_ms ?? settings.stopTimeoutMs();
-        this.log.info(`stopping ${record.name} (${record.uuid})${force ? " by force" : ""}`);
-        stopping = supervised.stop({ graceMs, force }, progress).finally(() =>
-          this.stops.delete(record.uuid)
+        this.log.info(
+          `stopping ${record.name} (${record.uuid})${
+            force ? " by force" : ` (grace ${graceMs} ms)`
+          }`,
         );
+        const reporter = new StopReporter(record.uuid, graceMs, force, emit);
+        stopping = supervised.stop({ graceMs, force }, (e) => reporter.progress(e))
+          .finally(() => {
+            reporter.close();
+            this.stops.delete(record.uuid);
+          });
         this.stops.set(record.uuid, stopping);
       }
       await stopping;
@@ -391,6 +439,13 @@ export class Daemon {
           return { json: await this.stopNode(record, nodeId, await body() as StopRequest) };
         }
       }
+    }
+    if (resource === "save" && method === "POST") {
+      return { json: await this.save(await body() as SaveRequest) };
+    }
+    if (resource === "resurrect" && method === "POST") {
+      if (this.shutdown) throw new ApiError(503, "shutting_down", "The daemon is shutting down");
+      return { json: await resurrect(this.#resurrectOps()) };
     }
     if (resource === "destroy" && method === "POST") {
       const req = await body() as StopRequest;

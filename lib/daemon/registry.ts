@@ -14,6 +14,8 @@ export const SCHEMA_VERSION = 1;
 /** One dataflow as stored. `runtime` is the runtime's own snapshot (pids, start times...). */
 export interface DataflowRecord {
   uuid: string;
+  /** The short handle (a tail of the UUID) shown by `list`; set at start (or at load). */
+  short_id?: string;
   name: string;
   file: string;
   status: DataflowStatus;

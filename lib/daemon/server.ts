@@ -106,6 +106,7 @@ export function serve(opts: {
       opts.log.warn(`a dora CLI ${clientVersion} talks to this daemon ${VERSION}`);
     }
     const url = new URL(request.url);
+    opts.log.debug(`request ${request.method} ${url.pathname}`);
     const path = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     try {
       const reply = await opts.handler({

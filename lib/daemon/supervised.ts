@@ -7,6 +7,8 @@ import type { DataflowRecord } from "./registry.ts";
 
 /** Progress while stopping, in the runtime's terms. */
 export type StopProgress =
+  /** The stop reached a node that still runs. */
+  | { type: "node-stopping"; node: string }
   | { type: "node-stopped"; node: string; killed: boolean }
   | { type: "not-responding"; node: string; timeoutMs: number }
   | { type: "force-stopping"; node: string };
@@ -33,6 +35,10 @@ export interface Supervised {
   restartNode(id: string, opts: { graceMs: number }): Promise<"restarted" | "ended" | "unknown">;
   /** Stops one node, the rest running on; false for an unknown id. */
   stopNode(id: string, opts: { graceMs: number; force: boolean }): Promise<boolean>;
+  /** The last lines a node wrote to stderr (at most 10), for failure reports. */
+  stderrTail(node: string): string[];
+  /** Whether any node process recorded for it still runs (same pid and start time). */
+  hasLiveProcesses(): boolean;
 }
 
 /** Starts and re-adopts dataflows. */

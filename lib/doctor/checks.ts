@@ -3,7 +3,8 @@
  * and, when something is wrong, how to fix it. `fail` is a problem (doctor exits 1); `warn` is
  * something only some dataflows need (pyarrow, limits, the daemon for `dora start`).
  */
-import { daemonAddress, settings, VERSION } from "../config.ts";
+import { settings, VERSION } from "../config.ts";
+import { daemonTarget } from "../client/address.ts";
 import { readToken } from "../api/token.ts";
 import { probe } from "../client/client.ts";
 import { countProblems, formatProblems, parseDataflow } from "../descriptor/mod.ts";
@@ -172,7 +173,7 @@ export async function checkLimits(): Promise<Check> {
 
 /** The daemon: ours and of this version, another's, or none. */
 export async function checkDaemon(portFlag?: number): Promise<Check> {
-  const { host, port } = daemonAddress(portFlag);
+  const { host, port } = daemonTarget(portFlag);
   const seen = await probe(host, port, await readToken());
   if (seen.kind === "ours") {
     const same = seen.status.version === VERSION;

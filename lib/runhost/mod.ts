@@ -12,6 +12,7 @@ import type { DataflowInfo, NodeInfo, StartResponse, StopRequest } from "../api/
 import { refMatches, type RunRecord, runRecordPath, runsDir } from "../api/runs.ts";
 import { ensureToken } from "../api/token.ts";
 import { toNodeInfo } from "../daemon/bind.ts";
+import { assignShortId } from "../daemon/resolve.ts";
 import type { Logger } from "../daemon/logger.ts";
 import { ApiError, type Handler, serve } from "../daemon/server.ts";
 import { writeJsonAtomic } from "../daemon/state_file.ts";
@@ -50,6 +51,7 @@ export interface RunHost {
 /** Starts serving; a run without a control socket still runs (a warning says why). */
 export async function startRunHost(opts: RunHostOptions): Promise<RunHost | undefined> {
   const { runtime, uuid, name, params } = opts;
+  const shortId = assignShortId(uuid, []);
   let lastSample = 0;
   let metrics = new Map<number, { cpuPercent: number; memoryBytes: number }>();
 
@@ -84,6 +86,7 @@ export async function startRunHost(opts: RunHostOptions): Promise<RunHost | unde
     return {
       uuid,
       name,
+      short_id: shortId,
       status: runtime.status,
       file: opts.file,
       started_at: runtime.startedAt,
@@ -166,7 +169,14 @@ export async function startRunHost(opts: RunHostOptions): Promise<RunHost | unde
       if (action === "restart" && method === "POST" && path.length === 4) {
         if (runtime.status !== "Running") nodeOf("");
         await opts.restartAll(grace(await body() as StopRequest));
-        const reply: StartResponse = { uuid, name, failed_nodes: [], warnings: [] };
+        const reply: StartResponse = {
+          uuid,
+          name,
+          short_id: shortId,
+          failed_nodes: [],
+          warnings: [],
+          hot_reload: false,
+        };
         return { json: reply };
       }
       if (action === "nodes" && nodeId !== undefined && path.length === 6 && method === "POST") {
@@ -199,6 +209,7 @@ export async function startRunHost(opts: RunHostOptions): Promise<RunHost | unde
     return undefined;
   }
   const log: Logger = {
+    debug: () => {},
     info: () => {},
     warn: (m) => opts.warn(m),
     error: (m) => opts.warn(m),

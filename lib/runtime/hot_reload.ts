@@ -7,8 +7,8 @@
  * pseudo-node `dora` (`<log dir>/dora.log`, shown by `dora logs`):
  *
  *     File changed: processor.py
- *     Restarting nodes: processor...          (or "Restarting dataflow..." after a reason line)
- *     Dataflow restarted successfully
+ *     Restarting dataflow... (processor)      (the nodes it restarts; all: after a reason line)
+ *     Dataflow restarted successfully         (once they have run for DORA_START_CHECK_MS)
  *
  * An invalid YAML is reported with its problems and the running dataflow is kept. The watcher
  * never runs two reloads at once; changes seen during one make exactly one more.
@@ -16,6 +16,7 @@
 import { relative } from "node:path";
 import { countProblems, formatProblems, parseDataflow } from "../descriptor/mod.ts";
 import type { Dataflow } from "../descriptor/types.ts";
+import { settings } from "../config.ts";
 import { errorMessage } from "../errors.ts";
 import { nodeLogFile } from "../logs/format.ts";
 import { LogWriter } from "../logs/writer.ts";
@@ -116,7 +117,7 @@ export class HotReload {
       let restarted: string[];
       if (plan.action === "nodes") {
         const ids = plan.nodes.map((n) => n.id);
-        this.#say(`Restarting nodes: ${ids.join(", ")}...`);
+        this.#say(`Restarting dataflow... (${ids.join(", ")})`);
         const skipped = await runtime.restartNodes(plan.nodes, { graceMs: this.#opts.graceMs });
         if (skipped.length > 0 && runtime.status === "Running") {
           // A node ended between the plan and the restart: only a full restart brings it back.
@@ -132,7 +133,7 @@ export class HotReload {
         restarted = plan.dataflow.nodes.map((n) => n.id);
       }
       if (next) this.#opts.onApplied?.(runtime.dataflow);
-      this.#outcome(restarted);
+      await this.#outcome(restarted);
     } catch (err) {
       this.#say(`Error: hot reload failed: ${errorMessage(err)}`, true);
     }
@@ -163,21 +164,37 @@ export class HotReload {
     return undefined;
   }
 
-  /** Says whether the restarted nodes are running again. */
-  #outcome(ids: string[]): void {
+  /**
+   * Says whether the restarted nodes run again: success only once they have lived through
+   * `DORA_START_CHECK_MS` (a node that dies on a SyntaxError is reported, with its last line).
+   */
+  async #outcome(ids: string[]): Promise<void> {
     const { runtime } = this.#opts;
-    if (runtime.status !== "Running") {
+    const deadline = Date.now() + settings.startCheckMs();
+    const failedNow = () =>
+      runtime.snapshot().nodes.filter((n) =>
+        ids.includes(n.id) &&
+        (n.status === "Failed" ||
+          (n.status === "Restarting" && (n.signal !== null || (n.exit_code ?? 0) !== 0)))
+      );
+    while (Date.now() < deadline && runtime.status === "Running" && failedNow().length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, deadline - Date.now())));
+    }
+    const failed = failedNow();
+    if (runtime.status === "Stopping" || runtime.status === "Stopped") {
       this.#say("The dataflow was stopped during the reload", true);
       return;
     }
-    const failed = runtime.snapshot().nodes
-      .filter((n) => ids.includes(n.id) && n.status === "Failed" && n.reason !== null);
-    if (failed.length === 0) {
+    if (failed.length === 0 && runtime.status === "Running") {
       this.#say("Dataflow restarted successfully");
       return;
     }
     for (const node of failed) {
-      this.#say(`Error: node '${node.id}' failed to start: ${node.reason}`, true);
+      const how = node.reason ??
+        (node.signal ? `killed by ${node.signal}` : `exited with code ${node.exit_code}`);
+      const last = node.last_stderr.map((l) => l.trim()).filter(Boolean).at(-1);
+      const said = last && !how.includes(last) ? `: ${last}` : "";
+      this.#say(`Error: node '${node.id}' failed after the restart: ${how}${said}`, true);
     }
   }
 

@@ -123,3 +123,15 @@ export function setThreadAffinity(cores: number[]): void {
     throw new Error(`cannot set the CPU affinity to ${cores.join(",")} (errno ${errno()})`);
   }
 }
+
+/**
+ * Whether the reader of the pipe `fd` writes to has gone (poll reports POLLERR for a pipe
+ * whose read end is closed). False for terminals, files and pipes that are still read.
+ */
+export async function readerGone(fd: number): Promise<boolean> {
+  const pollfd = new Uint8Array(8);
+  new DataView(pollfd.buffer).setInt32(0, fd, true);
+  const ready = await pollFds(pollfd, 1, 0);
+  if (ready <= 0) return false;
+  return (new DataView(pollfd.buffer).getInt16(6, true) & POLLERR) !== 0;
+}

@@ -8,7 +8,7 @@ import { errorMessage } from "../errors.ts";
 import type { LogRecord, LogStream } from "../logs/format.ts";
 import { nodeArgv, nodeEnv, wrapWithFifos } from "./command.ts";
 import { type Exit, reapGroup, signalGroup, unknownExit, zombieExit } from "./group.ts";
-import { exitText, formatMs, quote, wrapperError } from "./node_text.ts";
+import { commandText, exitText, formatMs, wrapperError } from "./node_text.ts";
 import { chooseCores } from "./affinity.ts";
 import { setThreadAffinity, threadAffinity } from "./libc.ts";
 import { NodeOutput } from "./output.ts";
@@ -215,7 +215,7 @@ export class NodeRunner {
     this.startTime = readStat(child.pid)?.startTime ?? null;
     this.startedAt = new Date().toISOString();
     this.status = "Running";
-    this.#dora(`started (pid ${child.pid}): ${argv.map(quote).join(" ")}`);
+    this.#dora(`started (pid ${child.pid}): ${commandText(spec, this.ctx.dir)}`);
     this.#plane?.nodeSpawned(spec.id);
     this.ctx.onChange?.();
     child.status.then(
@@ -419,6 +419,9 @@ export class NodeRunner {
     this.reason = reason;
     this.#alive = false;
     this.#dora(`failed to start: ${reason}`);
+    // For the data plane it has exited: the startup barrier stops waiting for it and its
+    // consumers get INPUT_CLOSED.
+    this.#plane?.nodeExited(this.id, false);
     this.#settle("Failed");
   }
 

@@ -38,3 +38,29 @@ export function formatMs(ms: number): string {
 export function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
+
+/**
+ * The node's command as its user wrote it, for the `started (pid N): ...` line: the program
+ * relative to the dataflow's folder, the interpreter by name (`python3 camera.py --fps 30`),
+ * never the wrapper that applies limits or connects the output FIFOs.
+ */
+export function commandText(
+  spec: { kind: string; program: string; args: readonly string[] },
+  dir: string,
+): string {
+  const local = (path: string) => path.startsWith(`${dir}/`) ? path.slice(dir.length + 1) : path;
+  const args = spec.args.map(quote);
+  switch (spec.kind) {
+    case "python":
+      return ["python3", quote(local(spec.program)), ...args].join(" ");
+    case "deno":
+      return ["deno", "run", "-A", quote(local(spec.program)), ...args].join(" ");
+    case "shell":
+      return `sh -c ${quote(spec.args.join(" "))}`;
+    default: {
+      const program = local(spec.program);
+      const shown = program === spec.program || program.includes("/") ? program : `./${program}`;
+      return [quote(shown), ...args].join(" ");
+    }
+  }
+}

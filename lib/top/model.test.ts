@@ -25,6 +25,7 @@ function at(time: number, counts: { image: number; bbox: number; dropped: number
   const info: DataflowInfo = {
     uuid: "u1",
     name: "robot",
+    short_id: "0001",
     status: "Running",
     file: "/x/dataflow.yml",
     started_at: "2026-01-01T00:00:00.000Z",
