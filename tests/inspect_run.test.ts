@@ -23,7 +23,7 @@ Deno.test("dora run: inspected and steered from another terminal", async () => {
 
     const status = await dora(["status"], { env });
     assert.equal(status.code, 1, "no daemon");
-    assert.match(status.stdout, /✗ Daemon: Cannot connect to daemon/);
+    assert.match(status.stdout, /✗ Daemon: Failed to connect to daemon/);
     assert.match(
       status.stdout,
       new RegExp(

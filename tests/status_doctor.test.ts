@@ -17,7 +17,7 @@ Deno.test("status: the daemon, its dataflows and their data planes; none is exit
     assert.equal(none.code, 1);
     assert.match(
       none.stdout,
-      /^dora 0\.1\.0\n✗ Daemon: Cannot connect to daemon \(start it with 'dora up'/,
+      /^dora 0\.1\.0\n✗ Daemon: Failed to connect to daemon \(start it with 'dora up'/,
     );
     const doc = JSON.parse((await dora(["status", "--json"], { env: empty.env })).stdout);
     assert.equal(doc.daemon, null);
