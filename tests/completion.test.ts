@@ -25,7 +25,7 @@ Deno.test("dora complete: commands, flags, choices and running dataflow names", 
       0,
     );
     const ask = async (words: string) => (await sh(home, `dora complete -- ${words}`)).stdout;
-    assert.match(await ask("st"), /^start\t.*\nstop\t.*\nstartup\t.*\n:4\n$/);
+    assert.match(await ask("st"), /^start\t.*\nstop\t.*\nstatus\t.*\nstartup\t.*\n:4\n$/);
     assert.match(await ask("stop ''"), /^robot-arm\tRunning [0-9a-f]+\n:4\n$/);
     assert.match(await ask("logs rob"), /^robot-arm\t/);
     assert.match(await ask("stop --name ''"), /^robot-arm\t/);

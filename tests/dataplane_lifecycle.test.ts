@@ -66,7 +66,7 @@ nodes:
   }
 });
 
-Deno.test("lifecycle: a restarting node does not close its consumers' inputs", async () => {
+Deno.test("lifecycle: a restarting node does not close its consumers' inputs; they get NODE_RESTARTED", async () => {
   const run = await startRun(
     `
 nodes:
@@ -80,10 +80,16 @@ nodes:
     const events = records(run.out("receiver")) as Ev[];
     assert.deepEqual(events.map((e) => e.type), [
       "INPUT",
+      "NODE_RESTARTED",
       "INPUT",
+      "NODE_RESTARTED",
       "INPUT",
       "INPUT_CLOSED",
       "STOP",
+    ]);
+    assert.deepEqual(events.filter((e) => e.type === "NODE_RESTARTED").map((e) => e.id), [
+      "flaky",
+      "flaky",
     ]);
   } finally {
     await run.cleanup();

@@ -102,7 +102,7 @@ Deno.test("dora run: inspected and steered from another terminal", async () => {
     const gone = await dora(["topic", "list", "-d", name], { env });
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /^Error: Dataflow .* not found/);
-    assert.deepEqual([...Deno.readDirSync(`${home.doraHome}/run/runs`)], []);
+    assert.deepEqual([...Deno.readDirSync(`${home.doraHome}/run`)], [], "socket and record gone");
   } finally {
     await endRun(run).catch(() => {});
     await home.cleanup();

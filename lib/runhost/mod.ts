@@ -250,6 +250,8 @@ export async function startRunHost(opts: RunHostOptions): Promise<RunHost | unde
       ]);
       await Deno.remove(socket.path).catch(() => {});
       if (socket.ownDir) await Deno.remove(socket.ownDir, { recursive: true }).catch(() => {});
+      // The folder goes with the last run (it fails, and stays, while another one runs).
+      await Deno.remove(runsDir()).catch(() => {});
     },
   };
 }
