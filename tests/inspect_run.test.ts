@@ -16,6 +16,12 @@ Deno.test("dora run: inspected and steered from another terminal", async () => {
     const socket = `${home.doraHome}/run/runs/${uuid}.sock`;
     assert.equal((await Deno.stat(socket)).mode! & 0o777, 0o600);
     assert.equal((await Deno.stat(`${home.doraHome}/run/runs`)).mode! & 0o777, 0o700);
+    // Only the token's reader gets an answer, as from the daemon.
+    const client = Deno.createHttpClient({ proxy: { transport: "unix", path: socket } });
+    const anonymous = await fetch(`http://run/v1/dataflows/${uuid}/plane`, { client });
+    assert.equal(anonymous.status, 401);
+    assert.deepEqual(await anonymous.json(), { error: "unauthorized", message: "Unauthorized" });
+    client.close();
     await pollUntil("the run's nodes flowing", async () => {
       const res = await dora(["topic", "list", "-d", name, "--json", "--window", "0"], { env });
       return res.code === 0 && jsonLines(res.stdout).every((t) => (t.messages as number) > 0);

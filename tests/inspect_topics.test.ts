@@ -170,6 +170,20 @@ Deno.test("topic: pub reaches a Python consumer; a stalled tap loses only its ow
     );
     assert.equal(typed.code, 0, typed.stderr);
 
+    // Server-Sent Events for a browser; no token, nothing.
+    const sse = await api("/tap?topic=ticker/count&format=sse&max_bytes=0");
+    assert.equal(sse.headers.get("content-type"), "text/event-stream");
+    const sseReader = sse.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let sseText = "";
+    while (!/event: batch\ndata: \{"type":"batch","node":"ticker","output":"count"/.test(sseText)) {
+      sseText += (await sseReader.read()).value ?? "";
+    }
+    assert.match(sseText, /^event: subscribed\ndata: \{"type":"subscribed","dataflow":"/);
+    await sseReader.cancel();
+    const anonymous = await fetch(`http://127.0.0.1:${home.port}/v1/dataflows/${uuid}/tap`);
+    assert.equal(anonymous.status, 401);
+    assert.deepEqual(await anonymous.json(), { error: "unauthorized", message: "Unauthorized" });
+
     // A client that asks for the big wave (64 KiB through shared memory) and does not read.
     const stalled = await api("/tap?topic=ticker/wave&queue=4");
     assert.equal(stalled.status, 200);
