@@ -36,7 +36,8 @@ import {
 } from "./routes.ts";
 import { GridTimer } from "./timers.ts";
 import type { SharedFiles } from "./shared_files.ts";
-import type { PlaneHook, PlaneNode, PlaneSnapshot } from "./hook.ts";
+import type { PlaneHook, PlaneSnapshot } from "./hook.ts";
+import { OutputCounts, planeSnapshot } from "./counters.ts";
 
 const encoder = new TextEncoder();
 const NULL_JSON = encoder.encode("null");
@@ -80,8 +81,8 @@ export class Broker {
   #logRoutes: LogRoute[] = [];
   #timed: Route[] = [];
   #listeners: PlaneListener[] = [];
-  /** Node → output → messages routed on it. */
-  #sent = new Map<string, Map<string, number>>();
+  /** Messages routed per output. */
+  #sent = new OutputCounts();
   /** Nodes spawned at least once: a spawn after that is a restart (NODE_RESTARTED). */
   #spawnedBefore = new Set<string>();
   /** Taps (lib/taps): told of each routed message while `tap.active`. */
@@ -314,9 +315,7 @@ export class Broker {
   route(nodeId: string, output: string, message: Uint8Array, shm: string | undefined): void {
     const routes = this.#routes.get(nodeId)?.get(output);
     if (routes) { for (const route of routes) this.#enqueueInput(route, message, shm); }
-    const sent = this.#sent.get(nodeId);
-    if (sent) sent.set(output, (sent.get(output) ?? 0) + 1);
-    else this.#sent.set(nodeId, new Map([[output, 1]]));
+    this.#sent.count(nodeId, output);
     // After the fan-out (consumers first) and before the file may be freed.
     if (this.tap?.active) this.tap.published(nodeId, output, message, shm);
     if (shm) this.files.unclaimed(shm);
@@ -564,24 +563,7 @@ export class Broker {
 
   /** Connections, per-output and per-input counters now (for `dora topic list`, `top`...). */
   snapshot(): PlaneSnapshot {
-    const nodes: PlaneNode[] = [];
-    for (const [id, node] of this.nodes) {
-      const sent = this.#sent.get(id);
-      const outputs: PlaneNode["outputs"] = {};
-      for (const output of node.outputs) outputs[output] = { messages: sent?.get(output) ?? 0 };
-      const inputs: PlaneNode["inputs"] = {};
-      for (const [inputId, counters] of Object.entries(node.queue.counters())) {
-        inputs[inputId] = {
-          source: node.spec.inputs[inputId]?.raw ?? "",
-          received: counters.received,
-          dropped: counters.dropped,
-          queued: node.queue.queued(inputId),
-          queue_size: counters.queueSize,
-        };
-      }
-      nodes.push({ id, connected: node.conn !== null && !node.conn.closed, outputs, inputs });
-    }
-    return { started: this.#started, nodes };
+    return planeSnapshot(this.nodes, this.#sent, this.#started);
   }
 
   /** Stops timers and the barrier; connections are closed by the server. */
