@@ -174,7 +174,7 @@ Deno.test("node and param: restart, stop, parameters and their events in both li
       info.stdout,
       /^Node: listener\nDataflow: fixture \(.*\)\nStatus: Running \(pid \d+, up .*\), connected\nRestarts: 1\n/,
     );
-    assert.match(info.stdout, /\n  count  ticker\/count\s+\d+\s+0\s+\d+\/10\s+[\d.]+\/s\n/);
+    assert.match(info.stdout, /\n  count  ticker\/count\s+\d+\s+\d+\s+\d+\/10\s+[\d.]+\/s\n/);
     assert.match(info.stdout, /\n  wave   ticker\/wave\s+\d+\s+\d+\s+\d+\/2\s+/);
     assert.match(info.stdout, /\n  report  \d+\s+[\d.]+\/s\s+watcher\/report\n/);
     assert.match(info.stdout, /\nParameters:\n  threshold = \{"min":0\.5\}\n$/);
