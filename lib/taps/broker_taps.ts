@@ -101,7 +101,9 @@ class FlowTaps implements PlaneHook {
         payload = EMPTY;
       }
     } else if (max > 0) {
-      payload = wire.payload.subarray(0, Math.min(size, max));
+      // A view keeps the whole message alive in the clients' queues: copy the prefix of a
+      // message larger than what the clients want (shared memory off, or a big inline value).
+      payload = size > max ? wire.payload.slice(0, max) : wire.payload;
     }
     const tapped: TappedMessage = {
       node,
