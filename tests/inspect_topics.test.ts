@@ -101,6 +101,24 @@ Deno.test("topic: list, echo, hz and info on the robot example", async () => {
     assert.equal(doc.subscribers[0].input, "detector/image");
     assert.ok(doc.rate_hz > 15 && doc.rate_hz < 50, `${doc.rate_hz}`);
     assert.ok(doc.bytes_per_s > 30_000, `${doc.bytes_per_s}`);
+    // A box injected on the detector's output reaches the Python visualizer as a float32 array.
+    const pub = await dora([
+      "topic",
+      "pub",
+      "-d",
+      "robot",
+      "detector/bbox",
+      "[1, 2, 3, 4, 0.5]",
+      "--type",
+      "float32",
+      "--params",
+      '{"frame": 1000}',
+    ], { env });
+    assert.equal(pub.code, 0, pub.stderr);
+    await pollUntil("the visualizer to draw the injected box", async () => {
+      const logs = await dora(["logs", uuid, "visualizer"], { env });
+      return /frame 1000: object at \(1,2\)-\(3,4\), confidence 0\.50/.test(logs.stdout);
+    });
     const text = await dora(["topic", "info", "-d", "robot", "detector/bbox", "--duration", "1s"], {
       env,
     });
