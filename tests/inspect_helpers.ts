@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { parseLogRecord } from "../lib/logs/format.ts";
 import {
+  type CliResult,
   dora,
   FIXTURES,
   killPid,
@@ -102,10 +103,11 @@ export async function backgroundRun(
 }
 
 /** Stops a background `dora run` like Ctrl-C and waits for it (SIGKILL after 20 s). */
-export async function endRun(run: RunningCli): Promise<void> {
+export async function endRun(run: RunningCli): Promise<CliResult> {
   killPid(run.pid, "SIGINT");
   const timer = setTimeout(() => killPid(run.pid, "SIGKILL"), 20_000);
-  await run.finished;
+  const result = await run.finished;
   clearTimeout(timer);
   assert.ok(!pidAlive(run.pid));
+  return result;
 }

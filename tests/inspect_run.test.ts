@@ -98,10 +98,26 @@ Deno.test("dora run: inspected and steered from another terminal", async () => {
       60_000,
     );
 
-    // A tap open when the run ends says so and exits 0.
+    // A tap open when the run ends says so and exits 0; a client that stopped reading (its
+    // socket full of big waves) does not keep the run alive.
     const watching = spawnDora(["topic", "echo", "-d", name, "ticker/count"], { env });
     await pollUntil("echo printing", () => watching.stdout().includes("#1"), 60_000);
-    await endRun(run);
+    const token = (await Deno.readTextFile(`${home.doraHome}/token`)).trim();
+    const stalled = await Deno.connect({ transport: "unix", path: socket });
+    await stalled.write(new TextEncoder().encode(
+      `GET /v1/dataflows/${uuid}/tap?topic=ticker/wave HTTP/1.1\r\nHost: run\r\n` +
+        `Authorization: Bearer ${token}\r\n\r\n`,
+    ));
+    // The echo and the stalled client: two taps.
+    await pollUntil("the stalled tap to be counted", async () => {
+      const doc = JSON.parse((await dora(["status", "--json"], { env })).stdout);
+      return doc.running[0]?.plane?.taps === 2;
+    });
+    const started = Date.now();
+    const result = await endRun(run);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(Date.now() - started < 15_000, "the run ended on its own");
+    stalled.close();
     const ended = await watching.finished;
     assert.equal(ended.code, 0);
     assert.match(ended.stderr, /Stopped: the dataflow has ended|lost/);

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import type { PlaneInfo } from "../lib/api/inspect.ts";
-import { dora, killPid, pollUntil, spawnDora } from "./helpers.ts";
-import { teardown } from "./daemon_helpers.ts";
+import { dora, killPid, pidAlive, pollUntil, spawnDora } from "./helpers.ts";
+import { daemonPid, teardown } from "./daemon_helpers.ts";
 import { ROBOT } from "./dashboard_helpers.ts";
 import { daemonWith, INSPECT, jsonLines, recordOf, records } from "./inspect_helpers.ts";
 
@@ -294,6 +294,24 @@ Deno.test("topic: pub reaches a Python consumer; a stalled tap loses only its ow
     assert.match(missing.stderr, /^Error: Dataflow no-such-flow not found/);
     const count = await dora(["topic", "echo", "-d", uuid, "--count", "0"], { env });
     assert.equal(count.code, 2);
+
+    // A client that stopped reading does not keep a destroyed daemon alive.
+    const raw = await Deno.connect({ hostname: "127.0.0.1", port: home.port });
+    await raw.write(
+      new TextEncoder().encode(
+        `GET /v1/dataflows/${uuid}/tap?topic=ticker/wave HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+          `Authorization: Bearer ${token}\r\n\r\n`,
+      ),
+    );
+    await pollUntil("the raw tap to be counted", async () => (await plane()).taps === 1);
+    // 150 waves of 87 KB of events: more than the socket buffers hold, so the tap is stuck.
+    const opened = sent(await plane());
+    await pollUntil("the raw tap to stall", async () => sent(await plane()) > opened + 150, 30_000);
+    const pid = (await daemonPid(home))!;
+    const destroyed = await dora(["destroy"], { env });
+    assert.equal(destroyed.code, 0, destroyed.stderr);
+    await pollUntil("the daemon to exit", () => !pidAlive(pid), 15_000);
+    raw.close();
   } finally {
     await teardown(home);
   }

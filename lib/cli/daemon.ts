@@ -10,7 +10,7 @@ import { daemonTarget } from "../client/address.ts";
 import { checkDaemonSettings, portInUse, refuseSecondDaemon } from "../client/launch.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { createLogger } from "../daemon/logger.ts";
-import { type Handler, serve } from "../daemon/server.ts";
+import { closeServer, type Handler, serve } from "../daemon/server.ts";
 import { writeJsonAtomic } from "../daemon/state_file.ts";
 import { supervisorFactory } from "../daemon/bind.ts";
 import { daemonInspectHost } from "../daemon/inspect.ts";
@@ -59,8 +59,9 @@ export async function daemon(
   }];
 
   let server: Deno.HttpServer;
+  const abort = new AbortController();
   try {
-    server = serve({ port, token, log, handler, mounts });
+    server = serve({ port, token, log, handler, mounts, signal: abort.signal });
   } catch (err) {
     if (err instanceof Deno.errors.AddrInUse) {
       log.error(`Port ${port} already in use`);
@@ -90,7 +91,8 @@ export async function daemon(
   await new Promise((resolve) => setTimeout(resolve, 100));
   // Open dashboard pages hold streams: end them, or the server would wait for them forever.
   if (dashboard) (await dashboard).close();
-  await server.shutdown();
+  // Tap streams ended with their dataflows; one whose client stopped reading is cut.
+  await closeServer(server, abort, () => taps.openStreams);
   await Deno.remove(pidFile).catch(() => {});
   log.info("daemon stopped");
   return 0;

@@ -167,7 +167,8 @@ function tap(target: InspectTarget, taps: BrokerTaps, query: URLSearchParams): R
       sink.end(err instanceof Error ? err.message : String(err));
       return () => {};
     }
-  });
+  }, () => taps.openStreams--);
+  taps.openStreams++;
   return { body, type: format === "sse" ? "text/event-stream" : "application/x-ndjson" };
 }
 

@@ -68,6 +68,30 @@ function unauthorized(): Response {
   });
 }
 
+/** How long `closeServer` waits for open streams to end before it cuts their connections. */
+export const SHUTDOWN_GRACE_MS = 1000;
+
+/**
+ * Shuts `server` down. While `open()` says streams are still open (tap clients that stopped
+ * reading never finish theirs), it waits up to `SHUTDOWN_GRACE_MS`; then the server shuts down
+ * gracefully, or, if some remain, `abort` (the controller of `serve`'s `signal`) cuts every
+ * connection at once (a graceful shutdown would wait for them forever; the two cannot be
+ * combined: aborting after `shutdown` throws).
+ */
+export async function closeServer(
+  server: Deno.HttpServer,
+  abort: AbortController,
+  open: () => number,
+): Promise<void> {
+  const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+  while (open() > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  if (open() > 0) abort.abort();
+  else await server.shutdown();
+  await server.finished.catch(() => {});
+}
+
 /**
  * Starts listening on 127.0.0.1:`port`, or on the Unix socket `path` (a `dora run`'s control
  * socket); throws `AddrInUse` when the port is taken.
@@ -79,6 +103,8 @@ export function serve(opts: {
   log: Logger;
   handler: Handler;
   mounts?: Mount[];
+  /** Aborting it closes the server and every connection at once (a stalled tap client too). */
+  signal?: AbortSignal;
 }): Deno.HttpServer {
   const warnedVersions = new Set<string>();
   const where = opts.path !== undefined
@@ -86,6 +112,7 @@ export function serve(opts: {
     : { hostname: "127.0.0.1", port: opts.port };
   return Deno.serve({
     ...where,
+    signal: opts.signal,
     onListen: () => {},
     onError: (err) => {
       opts.log.error(`request failed: ${errorMessage(err)}`);

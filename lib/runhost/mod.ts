@@ -14,7 +14,7 @@ import { ensureToken } from "../api/token.ts";
 import { toNodeInfo } from "../daemon/bind.ts";
 import { assignShortId } from "../daemon/resolve.ts";
 import type { Logger } from "../daemon/logger.ts";
-import { ApiError, type Handler, serve } from "../daemon/server.ts";
+import { ApiError, closeServer, type Handler, serve } from "../daemon/server.ts";
 import { writeJsonAtomic } from "../daemon/state_file.ts";
 import { prepareSocket } from "../dataplane/paths.ts";
 import { type DataflowRuntime, type RestartWhy, sampleGroups } from "../runtime/mod.ts";
@@ -215,9 +215,10 @@ export async function startRunHost(opts: RunHostOptions): Promise<RunHost | unde
     error: (m) => opts.warn(m),
   };
   let server: Deno.HttpServer;
+  const abort = new AbortController();
   try {
     const token = await ensureToken();
-    server = serve({ port: 0, path: socket.path, token, log, handler });
+    server = serve({ port: 0, path: socket.path, token, log, handler, signal: abort.signal });
     // The socket never keeps a finished run alive.
     server.unref();
     await Deno.chmod(socket.path, 0o600);
@@ -243,11 +244,9 @@ export async function startRunHost(opts: RunHostOptions): Promise<RunHost | unde
       closed = true;
       await Deno.remove(runRecordPath(uuid)).catch(() => {});
       opts.taps.forget(uuid, `the dataflow has ended (${runtime.status})`);
-      // Open streams end with the taps above; an idle client must not hold the run.
-      await Promise.race([
-        server.shutdown().catch(() => {}),
-        new Promise((resolve) => setTimeout(resolve, 1000)),
-      ]);
+      // Open streams end with the taps above; a client that stopped reading must not hold
+      // the run: its connection is cut after a moment.
+      await closeServer(server, abort, () => opts.taps.openStreams);
       await Deno.remove(socket.path).catch(() => {});
       if (socket.ownDir) await Deno.remove(socket.ownDir, { recursive: true }).catch(() => {});
       // The folder goes with the last run (it fails, and stays, while another one runs).

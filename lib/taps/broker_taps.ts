@@ -126,6 +126,8 @@ class FlowTaps implements PlaneHook {
 /** Taps of every dataflow of one host, over the brokers' fan-out. */
 export class BrokerTaps implements TapTransport {
   #flows = new Map<string, FlowTaps>();
+  /** Tap streams (HTTP bodies) not finished yet: a host cuts them when it shuts down. */
+  openStreams = 0;
 
   /** The hook to give `createDataPlane` for `dataflow` (the same one after a plane swap). */
   hook(dataflow: string): PlaneHook {

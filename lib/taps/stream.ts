@@ -96,11 +96,13 @@ function encode(event: unknown, format: TapStreamOptions["format"]): string {
 
 /**
  * The body of a tap response. `subscribe` registers the queue with the transport and returns
- * the unsubscribe function; it runs when the stream starts.
+ * the unsubscribe function; it runs when the stream starts. `onClose` runs once the stream has
+ * ended (sent its end, or the client went away).
  */
 export function tapBody(
   opts: TapStreamOptions,
   subscribe: (queue: TapQueue) => () => void,
+  onClose: () => void = () => {},
 ): ReadableStream<Uint8Array> {
   const queue = new TapQueue(opts.maxBytes, opts.queue);
   const state = { seq: 0, dropped: 0, withPayload: opts.maxBytes > 0 };
@@ -111,6 +113,7 @@ export function tapBody(
     done = true;
     unsubscribe();
     queue.interrupt();
+    onClose();
   };
   return new ReadableStream<Uint8Array>({
     start(controller) {
