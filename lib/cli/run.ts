@@ -104,14 +104,20 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
     // One private folder for the nodes' output FIFOs and the data plane's socket.
     const socketDir = stateDir = `${runDir()}/${uuid}`;
     await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
-    const makePlane = (nodes: typeof dataflow.nodes) =>
+    const makePlane = (next: typeof dataflow) =>
       createDataPlane({
         dataflowId: uuid,
-        nodes,
+        nodes: next.nodes,
         socketDir,
+        descriptor: next.descriptor,
         onWarning: (_node, message) => err.line(`Warning: ${message}`),
+        onStopRequest: (node) => {
+          if (interrupts > 0) return;
+          err.line(`Node '${node}' asked to stop the dataflow`);
+          onInterrupt();
+        },
       });
-    plane = await makePlane(dataflow.nodes);
+    plane = await makePlane(dataflow);
     if (interrupts > 0) return 0;
     runtime = await DataflowRuntime.start({
       uuid,
@@ -141,7 +147,7 @@ export async function run(file: string, opts: RunOptions = {}): Promise<number> 
           const nextIds = next.nodes.map((n) => n.id);
           prefix = makePrefixer(nextIds, colorEnabled(Deno.stdout));
           errPrefix = makePrefixer(nextIds, colorEnabled(Deno.stderr));
-          return plane = await makePlane(next.nodes);
+          return plane = await makePlane(next);
         },
         report: (line) => err.line(line),
       });

@@ -60,7 +60,11 @@ export class Daemon {
     for (const record of this.registry.records.values()) {
       if (!ACTIVE.has(record.status)) continue;
       try {
-        const supervised = await this.factory.adopt(record, () => this.changed(record.uuid));
+        const supervised = await this.factory.adopt(
+          record,
+          () => this.changed(record.uuid),
+          () => this.stopRequested(record),
+        );
         this.track(record, supervised);
         this.log.info(`re-adopted dataflow ${record.name} (${record.uuid})`);
       } catch (err) {
@@ -70,6 +74,15 @@ export class Daemon {
       }
     }
     await this.registry.save();
+  }
+
+  /** A node of the dataflow asked to stop it all (an operator's STOP_ALL): a user's stop. */
+  private stopRequested(record: DataflowRecord): void {
+    if (!ACTIVE.has(record.status) || this.stops.has(record.uuid)) return;
+    this.log.info(`${record.name}: a node asked to stop the dataflow`);
+    void this.stop(record, {}, () => {}).catch((err) =>
+      this.log.warn(`${record.name}: stop failed: ${errorMessage(err)}`)
+    );
   }
 
   private changed(uuid: string): void {
@@ -131,6 +144,7 @@ export class Daemon {
       const { supervised, failedNodes, warnings } = await this.factory.start(
         record,
         () => this.changed(uuid),
+        () => this.stopRequested(record),
       );
       this.track(record, supervised);
       await this.registry.save();

@@ -34,6 +34,8 @@ export interface SupervisorFactory {
   start(
     record: DataflowRecord,
     onChange: () => void,
+    /** A node asked to stop the whole dataflow (an operator's STOP_ALL). */
+    onStopRequest?: () => void,
   ): Promise<{
     supervised: Supervised;
     failedNodes: { id: string; reason: string }[];
@@ -41,5 +43,9 @@ export interface SupervisorFactory {
     warnings: string[];
   }>;
   /** Re-attaches to the nodes of `record` that still run (same pid and start time). */
-  adopt(record: DataflowRecord, onChange: () => void): Promise<Supervised>;
+  adopt(
+    record: DataflowRecord,
+    onChange: () => void,
+    onStopRequest?: () => void,
+  ): Promise<Supervised>;
 }

@@ -13,6 +13,7 @@ import {
   Frame,
   nowNs,
   splitIdentified,
+  type StopCause,
 } from "../../node/ts/frames.ts";
 import { Kind } from "../../node/ts/values.ts";
 import { EventQueue, type InputCounters } from "./queue.ts";
@@ -63,6 +64,8 @@ export interface NodeState {
 /** What the broker reports to its owner. */
 export interface BrokerHooks {
   onWarning(nodeId: string | undefined, message: string): void;
+  /** A node asked to stop the whole dataflow (an operator returned STOP_ALL). */
+  onStopRequest?(nodeId: string): void;
 }
 
 /** Routing state of one dataflow. */
@@ -191,7 +194,8 @@ export class Broker {
     const prefix = this.files.registerConnection(node.spec.id, conn);
     conn.batch.text(Frame.WELCOME, JSON.stringify({ shm_prefix: prefix }));
     const hasNodeInputs = Object.values(node.spec.inputs).some((i) => i.source.kind === "node");
-    if (this.#stopping || (hasNodeInputs && node.openInputs.size === 0)) this.#queueStop(node);
+    if (this.#stopping) this.#queueStop(node, "MANUAL");
+    else if (hasNodeInputs && node.openInputs.size === 0) this.#queueStop(node, "ALL_INPUTS_CLOSED");
     conn.flush();
     this.#deliver(node);
   }
@@ -203,6 +207,18 @@ export class Broker {
       case Frame.READY:
         node.ready = true;
         this.#deliver(node);
+        return undefined;
+      case Frame.POLL:
+        // Like READY, but answered at once: with the waiting events, or EMPTY when none wait.
+        node.ready = true;
+        if (!this.#deliver(node) && node.welcomed) {
+          node.ready = false;
+          conn.batch.empty(Frame.EMPTY);
+          conn.flush();
+        }
+        return undefined;
+      case Frame.STOP_ALL:
+        this.#hooks.onStopRequest?.(node.spec.id);
         return undefined;
       case Frame.OUTPUT:
         return this.#onOutput(node, body);
@@ -263,17 +279,17 @@ export class Broker {
     this.#deliver(node);
   }
 
-  #queueStop(node: NodeState): void {
+  #queueStop(node: NodeState, cause: StopCause): void {
     if (node.stopQueued || node.finished) return;
     node.stopQueued = true;
-    node.queue.push({ type: Frame.STOP });
+    node.queue.push({ type: Frame.STOP, text: cause });
     this.#deliver(node);
   }
 
   /** Sends every waiting event if the node asked for events and may have them. */
-  #deliver(node: NodeState): void {
+  #deliver(node: NodeState): boolean {
     const conn = node.conn;
-    if (!node.ready || !conn || !node.welcomed || node.queue.length === 0) return;
+    if (!node.ready || !conn || !node.welcomed || node.queue.length === 0) return false;
     node.ready = false;
     const batch = conn.batch;
     for (const entry of node.queue.takeAll()) {
@@ -289,11 +305,15 @@ export class Broker {
         case Frame.INPUT_CLOSED:
           batch.text(Frame.INPUT_CLOSED, entry.input!);
           break;
+        case Frame.STOP:
+          batch.text(Frame.STOP, entry.text ?? "");
+          break;
         default:
           batch.empty(entry.type);
       }
     }
     conn.flush();
+    return true;
   }
 
   /** The connection of `node` ended (it may reconnect after a restart). */
@@ -360,7 +380,7 @@ export class Broker {
     const node = route.node;
     if (node.finished || !node.openInputs.delete(route.input)) return;
     if (!node.stopQueued) node.queue.push({ type: Frame.INPUT_CLOSED, input: route.input });
-    if (node.openInputs.size === 0) this.#queueStop(node);
+    if (node.openInputs.size === 0) this.#queueStop(node, "ALL_INPUTS_CLOSED");
     this.#deliver(node);
   }
 
@@ -371,7 +391,7 @@ export class Broker {
     const reached = new Set<string>();
     for (const node of this.nodes.values()) {
       if (!node.conn || node.finished) continue;
-      if (node.welcomed) this.#queueStop(node);
+      if (node.welcomed) this.#queueStop(node, "MANUAL");
       // Not yet welcomed (barrier pending): STOP follows the WELCOME, sent right away.
       else this.#welcome(node);
       reached.add(node.spec.id);

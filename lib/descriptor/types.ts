@@ -81,8 +81,26 @@ export interface NodeSpec {
   /** `deploy` / `_unstable_deploy`, kept for display; nodes always run on this machine. */
   deploy?: { machine?: string };
   limits?: ResourceLimits;
+  /** Set when this process runs a Python operator (see operators.ts). */
+  operator?: OperatorSpec;
   /** Where the node is declared in the YAML (for messages about it later). */
   position: Position;
+}
+
+/**
+ * A Python operator of an `operator:`/`operators:` node. Each operator runs in its own process
+ * (`python3 -u -m dora._operator <source>`); a node with several operators becomes one process
+ * per operator, with the id `<node>.<operator>`.
+ */
+export interface OperatorSpec {
+  /** The node of the YAML file that declares the operator. */
+  node: string;
+  /** The operator's id (a single `operator:` without one gets the node's id). */
+  id: string;
+  /** Absolute path of the Python file defining `class Operator`. */
+  source: string;
+  /** `python: {source, conda_env}`: run with this conda environment's Python. */
+  condaEnv?: string;
 }
 
 /** A validated dataflow. */
@@ -92,4 +110,6 @@ export interface Dataflow {
   /** Absolute path of the folder holding it: nodes' working directory. */
   dir: string;
   nodes: NodeSpec[];
+  /** The file's YAML as plain data, handed to nodes (`dataflow_descriptor()`). */
+  descriptor?: unknown;
 }

@@ -20,8 +20,10 @@ export interface DataPlane {
   /**
    * Environment variables to add for a node's process: its config (`DORA_NODE_CONFIG`) and a
    * `PYTHONPATH` that makes `from dora import Node` work (built from `baseEnv.PYTHONPATH`).
+   * `restarts`: how many times the restart policy has restarted the node so far (the node's
+   * `restart_count()`).
    */
-  nodeEnv(nodeId: string, baseEnv: Record<string, string>): Record<string, string>;
+  nodeEnv(nodeId: string, baseEnv: Record<string, string>, restarts?: number): Record<string, string>;
   /** The node's process was spawned (again, after a restart); it may (re)connect. */
   nodeSpawned(nodeId: string): void;
   /**
@@ -54,4 +56,11 @@ export interface DataPlaneOptions {
   socketDir: string;
   /** A warning about a node (e.g. it never connected): shown to the user and logged. */
   onWarning: (nodeId: string | undefined, message: string) => void;
+  /** The parsed dataflow file, handed to nodes (`dataflow_descriptor()`). */
+  descriptor?: unknown;
+  /**
+   * A node asked to stop the whole dataflow (a Python operator returned `STOP_ALL`): the owner
+   * stops it as a user's stop would. Without it the request is ignored with a warning.
+   */
+  onStopRequest?: (nodeId: string) => void;
 }
