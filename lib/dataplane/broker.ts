@@ -195,7 +195,9 @@ export class Broker {
     conn.batch.text(Frame.WELCOME, JSON.stringify({ shm_prefix: prefix }));
     const hasNodeInputs = Object.values(node.spec.inputs).some((i) => i.source.kind === "node");
     if (this.#stopping) this.#queueStop(node, "MANUAL");
-    else if (hasNodeInputs && node.openInputs.size === 0) this.#queueStop(node, "ALL_INPUTS_CLOSED");
+    else if (hasNodeInputs && node.openInputs.size === 0) {
+      this.#queueStop(node, "ALL_INPUTS_CLOSED");
+    }
     conn.flush();
     this.#deliver(node);
   }
@@ -209,13 +211,13 @@ export class Broker {
         this.#deliver(node);
         return undefined;
       case Frame.POLL:
-        // Like READY, but answered at once: with the waiting events, or EMPTY when none wait.
+        // Answered at once: the events waiting now (if any), then POLLED. No READY remains.
+        if (!node.welcomed) return "POLL before WELCOME";
         node.ready = true;
-        if (!this.#deliver(node) && node.welcomed) {
-          node.ready = false;
-          conn.batch.empty(Frame.EMPTY);
-          conn.flush();
-        }
+        this.#deliver(node);
+        node.ready = false;
+        conn.batch.empty(Frame.POLLED);
+        conn.flush();
         return undefined;
       case Frame.STOP_ALL:
         this.#hooks.onStopRequest?.(node.spec.id);

@@ -8,8 +8,8 @@
  * - Problems carry the file name exactly as the caller gave it; `Dataflow.file` is absolute.
  * - Problems are sorted by position. When the YAML itself is malformed only the syntax errors
  *   are reported: checking a half-parsed tree would mostly report noise.
- * - `operator:`/`operators:` and `git:` nodes are checked for structure, then reported as not
- *   supported: this implementation runs nodes only, and `Dataflow` has no way to describe them.
+ * - Python operators (`operator:`/`operators:`) become one node process each (_operators.ts);
+ *   shared-library operators and `git:`/`hub:`/`ros2:` sources are reported as not supported.
  * - A node with `build:` may name a program that does not exist yet (the build makes it).
  * - `$VAR` in `env:` values expands from `opts.env` (default: this process's environment); an
  *   unset variable becomes empty, without a warning, as in a shell.
@@ -21,6 +21,7 @@ import { DoraError, errorMessage } from "../errors.ts";
 import { readDeploy, readEnv } from "./_fields.ts";
 import { checkGraph } from "./_graph.ts";
 import { type NodeDefaults, type NodeDraft, readNode } from "./_node.ts";
+import { resolveOperators, routeOperatorOutputs } from "./_operators.ts";
 import { type FileProbe, resolveProgram } from "./_program.ts";
 import { Ctx, describe, isEmpty } from "./_yaml.ts";
 import type { Dataflow, InputSpec, NodeSpec, Problem } from "./types.ts";
@@ -85,7 +86,7 @@ export async function parseDataflow(file: string, opts: ParseOptions = {}): Prom
   checkGraph(ctx, drafts);
   const nodes = resolveNodes(ctx, drafts, dir, realProbe(vars.PATH ?? ""));
   if (ctx.problems.length > 0) return { problems: sorted(ctx.problems) };
-  return { dataflow: { file: absolute, dir, nodes }, problems: [] };
+  return { dataflow: { file: absolute, dir, nodes, descriptor: doc.toJS() }, problems: [] };
 }
 
 /** `file:line:col: message`, one line per problem. */
@@ -196,7 +197,22 @@ function readTopLevel(ctx: Ctx, vars: Record<string, string | undefined>): NodeD
 
 function resolveNodes(ctx: Ctx, drafts: NodeDraft[], dir: string, probe: FileProbe): NodeSpec[] {
   const nodes: NodeSpec[] = [];
+  const ids = new Set(drafts.flatMap((d) => d.id ?? []));
+  const multiOperator = new Set<string>();
   for (const draft of drafts) {
+    if (draft.operators) {
+      if (!draft.ok || draft.id === undefined) continue;
+      const base = { id: draft.id, env: draft.env, build: draft.build, position: draft.position };
+      const specs = resolveOperators(ctx, base, draft.operators, dir, probe, ids);
+      for (const spec of specs) {
+        if (draft.restartPolicy) spec.restartPolicy = draft.restartPolicy;
+        if (draft.deploy) spec.deploy = draft.deploy;
+        if (draft.limits) spec.limits = draft.limits;
+      }
+      if (!draft.operators[0]?.single) multiOperator.add(draft.id);
+      nodes.push(...specs);
+      continue;
+    }
     if (!draft.path || draft.fromGit) continue;
     const resolved = resolveProgram(draft.path.value, dir, draft.build.length > 0, probe);
     if (!resolved.ok) {
@@ -239,6 +255,7 @@ function resolveNodes(ctx: Ctx, drafts: NodeDraft[], dir: string, probe: FilePro
     if (draft.limits) node.limits = draft.limits;
     nodes.push(node);
   }
+  routeOperatorOutputs(nodes, multiOperator);
   return nodes;
 }
 

@@ -105,6 +105,7 @@ export function nodeArgv(node: NodeSpec, pathVar: string, probe: Probe = realPro
     }
     case "python": {
       requireFile(node.program, "script", probe);
+      if (node.operator) return operatorArgv(node, pathVar, probe);
       const python = which("python3", pathVar, probe);
       if (!python) {
         throw new SpawnError(`python3 not found on PATH (needed to run ${node.program})`);
@@ -125,6 +126,27 @@ export function nodeArgv(node: NodeSpec, pathVar: string, probe: Probe = realPro
       return [found, ...node.args];
     }
   }
+}
+
+/**
+ * A Python operator runs through the `dora` package's runner (`python -m dora._operator`), with
+ * `python3` from PATH or, for `conda_env`, the environment's Python through `conda run`.
+ */
+function operatorArgv(node: NodeSpec, pathVar: string, probe: Probe): string[] {
+  const runner = ["-u", "-m", "dora._operator", node.program];
+  const env = node.operator!.condaEnv;
+  if (env !== undefined) {
+    const conda = which("conda", pathVar, probe);
+    if (!conda) {
+      throw new SpawnError(
+        `conda not found on PATH (needed for conda_env '${env}' of operator ${node.program})`,
+      );
+    }
+    return [conda, "run", "--no-capture-output", "-n", env, "python", ...runner];
+  }
+  const python = which("python3", pathVar, probe);
+  if (!python) throw new SpawnError(`python3 not found on PATH (needed to run ${node.program})`);
+  return [python, ...runner];
 }
 
 /**

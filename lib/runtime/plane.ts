@@ -23,7 +23,11 @@ export interface DataPlane {
    * `restarts`: how many times the restart policy has restarted the node so far (the node's
    * `restart_count()`).
    */
-  nodeEnv(nodeId: string, baseEnv: Record<string, string>, restarts?: number): Record<string, string>;
+  nodeEnv(
+    nodeId: string,
+    baseEnv: Record<string, string>,
+    restarts?: number,
+  ): Record<string, string>;
   /** The node's process was spawned (again, after a restart); it may (re)connect. */
   nodeSpawned(nodeId: string): void;
   /**

@@ -22,7 +22,7 @@ export const Frame = {
   STOP: 0x85,
   ERROR: 0x86,
   FREE: 0x87,
-  EMPTY: 0x88,
+  POLLED: 0x88,
 } as const;
 
 /** Why a node is told to STOP (the body of a STOP frame; empty means not said). */

@@ -11,8 +11,17 @@
  * ```
  *
  * This module imports only relative files and `node:` built-ins so that a node file can import
- * it by path or URL from anywhere. The wire format is in docs/protocol.md.
+ * it by path or URL from anywhere; apache-arrow (deps/arrow.ts) is loaded only when an Arrow
+ * value is received or sent. The wire format is in docs/protocol.md.
  */
+import {
+  arrowIfLoaded,
+  decodeArrow,
+  encodeVector,
+  loadArrow,
+  plainArrow,
+  type Vector,
+} from "./arrow.ts";
 import { FrameConn, HIGH_WATER } from "./conn.ts";
 import {
   decodeMessage,
@@ -22,7 +31,9 @@ import {
   nowNs,
   PROTOCOL_VERSION,
   splitIdentified,
+  type StopCause,
 } from "./frames.ts";
+import { type LogFields, logLevel, writeLog } from "./log.ts";
 import { ShmReader, ShmWriter } from "./shm.ts";
 import {
   checkParameters,
@@ -30,20 +41,39 @@ import {
   decodeValue,
   encodeParameters,
   encodeValue,
+  isArrowVector,
+  Kind,
   type Parameters,
   type Value,
 } from "./values.ts";
 import { type NodeConfig, readConfig } from "./config.ts";
 
-export type { JsonValue, NumericArray, Parameter, Parameters, Value } from "./values.ts";
+export type {
+  ArrowRows,
+  ArrowVectorLike,
+  JsonValue,
+  NumericArray,
+  Parameter,
+  Parameters,
+  Value,
+} from "./values.ts";
 export type { NodeConfig } from "./config.ts";
+export type { StopCause } from "./frames.ts";
+export { type Arrow, loadArrow, plainArrow, type Vector } from "./arrow.ts";
+export { LOG_LEVELS, type LogFields, type LogLevel } from "./log.ts";
 
 /** A message on one of the node's inputs (timer inputs carry `null`). */
 export interface InputEvent {
   type: "INPUT";
   /** The input id as declared in the dataflow (`inputs:` key). */
   id: string;
+  /**
+   * The value: `Uint8Array` (bytes), `string`, a JSON value, a numeric typed array, or for
+   * Arrow data its plain JavaScript form (see `plainArrow`).
+   */
   value: Value;
+  /** For Arrow data (strings, lists, structs, nulls...): the typed Arrow `Vector`. */
+  arrow?: Vector;
   /** The sender's metadata parameters. */
   metadata: Parameters;
   /** When the message was sent, in milliseconds since the Unix epoch (fractional). */
@@ -55,8 +85,8 @@ export type Event =
   | InputEvent
   /** The node feeding this input has exited: no more messages will come on it. */
   | { type: "INPUT_CLOSED"; id: string }
-  /** Finish up and exit; the event stream ends after this. */
-  | { type: "STOP" }
+  /** Finish up and exit; the event stream ends after this. `id` says why. */
+  | { type: "STOP"; id: StopCause }
   /** Something the daemon wants the node to know (e.g. an output it refused). */
   | { type: "ERROR"; error: string };
 
@@ -67,18 +97,19 @@ export interface NodeOptions {
 }
 
 /**
- * An input whose payload is still in a shared-memory file: read when it is handed to the user,
- * not when its frame arrives (measured: 4 MiB half round trips went from ~6 ms to ~2 ms on our
- * 2-CPU VMs; see examples/benchmark/README.md).
+ * An input decoded when it is handed to the user, not when its frame arrives: a payload still
+ * in a shared-memory file (measured: 4 MiB half round trips went from ~6 ms to ~2 ms on our
+ * 2-CPU VMs; see examples/benchmark/README.md), or Arrow data while apache-arrow loads.
  */
-class ShmInput {
+class LazyInput {
   constructor(
     readonly id: string,
     readonly kind: number,
     readonly metadata: Parameters,
     readonly timestamp: number,
-    readonly name: string,
-    readonly length: number,
+    /** Shared-memory file and length, or the payload (a copy) itself. */
+    readonly shm: { name: string; length: number } | undefined,
+    readonly bytes: Uint8Array | undefined,
   ) {}
 }
 
@@ -95,7 +126,9 @@ export class Node implements AsyncIterable<Event> {
   #conn: FrameConn;
   #unix: Deno.UnixConn;
   #outputs: Set<string>;
-  #queue: Array<Event | ShmInput> = [];
+  #queue: Array<Event | LazyInput> = [];
+  #pollsOwed = 0;
+  #config: NodeConfig;
   #head = 0;
   #waiter: (() => void) | null = null;
   #readyOutstanding = false;
@@ -113,6 +146,7 @@ export class Node implements AsyncIterable<Event> {
     this.inputs = Object.keys(config.inputs);
     this.outputs = [...config.outputs];
     this.#outputs = new Set(config.outputs);
+    this.#config = config;
     this.#unix = unix;
     this.#conn = welcome.conn;
     this.#shmThreshold = config.shm_threshold ?? Infinity;
@@ -157,7 +191,12 @@ export class Node implements AsyncIterable<Event> {
         break;
       case Frame.STOP:
         this.#stopQueued = true;
-        this.#push({ type: "STOP" });
+        this.#push({ type: "STOP", id: (decodeShort(body) || "MANUAL") as StopCause });
+        break;
+      case Frame.POLLED:
+        this.#pollsOwed = Math.max(0, this.#pollsOwed - 1);
+        this.#readyOutstanding = false;
+        this.#wake();
         break;
       case Frame.ERROR:
         this.#push({ type: "ERROR", error: decodeText(body) });
@@ -170,57 +209,77 @@ export class Node implements AsyncIterable<Event> {
     }
   }
 
-  #decodeInput(body: Uint8Array): Event | ShmInput {
+  #decodeInput(body: Uint8Array): Event | LazyInput {
     const { id, message } = splitIdentified(body);
-    const msg = decodeMessage(message);
-    const metadata = decodeParameters(msg.params);
-    const timestamp = msg.timestampNs / 1e6;
-    if (msg.shm) {
-      return new ShmInput(id, msg.kind, metadata, timestamp, msg.shm.name, msg.shm.length);
+    let metadata: Parameters;
+    let msg;
+    try {
+      msg = decodeMessage(message);
+      metadata = decodeParameters(msg.params);
+    } catch (err) {
+      return { type: "ERROR", error: `could not decode input '${id}': ${(err as Error).message}` };
     }
+    const timestamp = msg.timestampNs / 1e6;
+    if (msg.shm) return new LazyInput(id, msg.kind, metadata, timestamp, msg.shm, undefined);
     // The read buffer is reused: keep our own copy.
-    const value = decodeValue(msg.kind, msg.payload.slice());
-    return { type: "INPUT", id, value, metadata, timestamp };
+    const bytes = msg.payload.slice();
+    if (msg.kind === Kind.ARROW && !arrowIfLoaded()) {
+      void loadArrow().catch(() => {}); // materialize reports the failure
+      return new LazyInput(id, msg.kind, metadata, timestamp, undefined, bytes);
+    }
+    return this.#inputEvent(id, msg.kind, metadata, timestamp, bytes);
   }
 
-  /** Reads a shared-memory payload and tells the daemon the file may be reused. */
-  #materialize(input: ShmInput): Event {
-    let bytes: Uint8Array;
+  #inputEvent(
+    id: string,
+    kind: number,
+    metadata: Parameters,
+    timestamp: number,
+    bytes: Uint8Array,
+  ): Event {
     try {
-      if (!this.#shmReader) throw new Error("the node has no shared-memory folder");
-      bytes = this.#shmReader.read(input.name, input.length);
+      if (kind === Kind.ARROW) {
+        const arrow = arrowIfLoaded();
+        if (!arrow) throw new Error("apache-arrow could not be loaded");
+        const vector = decodeArrow(arrow, bytes);
+        const value = plainArrow(arrow, vector);
+        return { type: "INPUT", id, value, arrow: vector, metadata, timestamp };
+      }
+      return { type: "INPUT", id, value: decodeValue(kind, bytes), metadata, timestamp };
     } catch (err) {
-      // One unreadable payload is reported, not fatal to the connection.
       return {
         type: "ERROR",
-        error: `could not read the payload of input '${input.id}' from shared memory: ${
-          (err as Error).message
-        }`,
+        error: `could not decode the payload of input '${id}': ${(err as Error).message}`,
       };
-    } finally {
-      if (!this.#disconnected) {
-        this.#conn.batch.text(Frame.RELEASE, input.name);
-        this.#conn.flush();
+    }
+  }
+
+  /** Reads a shared-memory payload (and tells the daemon the file may be reused), decodes. */
+  #materialize(input: LazyInput): Event {
+    let bytes = input.bytes;
+    if (input.shm) {
+      try {
+        if (!this.#shmReader) throw new Error("the node has no shared-memory folder");
+        bytes = this.#shmReader.read(input.shm.name, input.shm.length);
+      } catch (err) {
+        // One unreadable payload is reported, not fatal to the connection.
+        return {
+          type: "ERROR",
+          error: `could not read the payload of input '${input.id}' from shared memory: ${
+            (err as Error).message
+          }`,
+        };
+      } finally {
+        if (!this.#disconnected) {
+          this.#conn.batch.text(Frame.RELEASE, input.shm.name);
+          this.#conn.flush();
+        }
       }
     }
-    try {
-      const value = decodeValue(input.kind, bytes);
-      return {
-        type: "INPUT",
-        id: input.id,
-        value,
-        metadata: input.metadata,
-        timestamp: input.timestamp,
-      };
-    } catch (err) {
-      return {
-        type: "ERROR",
-        error: `could not decode the payload of input '${input.id}': ${(err as Error).message}`,
-      };
-    }
+    return this.#inputEvent(input.id, input.kind, input.metadata, input.timestamp, bytes!);
   }
 
-  #push(event: Event | ShmInput): void {
+  #push(event: Event | LazyInput): void {
     this.#readyOutstanding = false;
     this.#queue.push(event);
     this.#wake();
@@ -243,7 +302,7 @@ export class Node implements AsyncIterable<Event> {
     // Payloads not yet handed out are read now, while their files still exist.
     for (let i = this.#head; i < this.#queue.length; i++) {
       const entry = this.#queue[i]!;
-      if (entry instanceof ShmInput) this.#queue[i] = this.#materialize(entry);
+      if (entry instanceof LazyInput && entry.shm) this.#queue[i] = this.#materialize(entry);
     }
     this.#shmWriter?.close();
     this.#shmReader?.close();
@@ -255,9 +314,10 @@ export class Node implements AsyncIterable<Event> {
    * timeout it waits as long as it takes.
    */
   async next(timeoutMs?: number): Promise<Event | null> {
+    if (timeoutMs !== undefined && timeoutMs <= 0) return await this.tryRecv();
     const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
     for (;;) {
-      const event = this.#shift();
+      const event = await this.#take();
       if (event) return event;
       if (this.#ended) return null;
       if (!this.#readyOutstanding) {
@@ -270,10 +330,45 @@ export class Node implements AsyncIterable<Event> {
     }
   }
 
+  /**
+   * The next event if one is waiting, here or at the daemon (one round trip to ask); `null`
+   * otherwise. Never waits for a new event.
+   */
+  async tryRecv(): Promise<Event | null> {
+    if (this.#head >= this.#queue.length) await this.#poll();
+    return await this.#take() ?? null;
+  }
+
+  /** Every event waiting now, here or at the daemon; never waits for a new one. */
+  async drain(): Promise<Event[]> {
+    await this.#poll();
+    const out: Event[] = [];
+    for (let event = await this.#take(); event; event = await this.#take()) out.push(event);
+    return out;
+  }
+
+  /** Asks the daemon for the events waiting now and waits for its answer (POLL … POLLED). */
+  async #poll(): Promise<void> {
+    if (this.#ended || this.#disconnected || this.#closing) return;
+    this.#pollsOwed++;
+    this.#conn.batch.empty(Frame.POLL);
+    this.#conn.flush();
+    while (this.#pollsOwed > 0 && !this.#disconnected) await this.#wait(undefined);
+  }
+
+  /** The next queued event, loading apache-arrow first when it is Arrow data. */
+  async #take(): Promise<Event | undefined> {
+    const entry = this.#queue[this.#head];
+    if (entry instanceof LazyInput && entry.kind === Kind.ARROW && !arrowIfLoaded()) {
+      await loadArrow().catch(() => {});
+    }
+    return this.#shift();
+  }
+
   #shift(): Event | undefined {
     if (this.#head >= this.#queue.length) return undefined;
     const entry = this.#queue[this.#head++]!;
-    const event = entry instanceof ShmInput ? this.#materialize(entry) : entry;
+    const event = entry instanceof LazyInput ? this.#materialize(entry) : entry;
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
@@ -315,7 +410,11 @@ export class Node implements AsyncIterable<Event> {
    * not declared in the dataflow or the daemon connection is closed. Resolves once the message
    * is queued for the socket (or, for large messages that are not copied, once written).
    */
-  async sendOutput(outputId: string, value?: Value, metadata?: Parameters): Promise<void> {
+  async sendOutput(
+    outputId: string,
+    value?: Value | Vector,
+    metadata?: Parameters,
+  ): Promise<void> {
     if (!this.#outputs.has(outputId)) {
       const declared = this.outputs.length ? this.outputs.join(", ") : "none";
       throw new Error(
@@ -329,7 +428,9 @@ export class Node implements AsyncIterable<Event> {
       );
     }
     if (metadata !== undefined) checkParameters(metadata);
-    const encoded = encodeValue(value);
+    const encoded = isArrowVector(value)
+      ? encodeVector(await loadArrow(), value as Vector)
+      : encodeValue(value);
     const params = encodeParameters(metadata);
     const batch = this.#conn.batch;
     let sent = false;
@@ -353,6 +454,49 @@ export class Node implements AsyncIterable<Event> {
     }
     const flushed = this.#conn.flush();
     if (!copied || batch.size > HIGH_WATER) await flushed;
+  }
+
+  /** A structured log entry on stderr (level error, warn, info, debug or trace). */
+  log(level: string, message: string, target?: string, fields?: LogFields): void {
+    writeLog(logLevel(level), message, target, fields);
+  }
+  logError(message: string): void {
+    writeLog("error", message);
+  }
+  logWarn(message: string): void {
+    writeLog("warn", message);
+  }
+  logInfo(message: string): void {
+    writeLog("info", message);
+  }
+  logDebug(message: string): void {
+    writeLog("debug", message);
+  }
+  logTrace(message: string): void {
+    writeLog("trace", message);
+  }
+
+  /** How many times the restart policy has restarted this node (0 on the first run). */
+  get restartCount(): number {
+    return this.#config.restart_count ?? 0;
+  }
+
+  /** Whether this process is a restart after an earlier exit or failure. */
+  get isRestart(): boolean {
+    return this.restartCount > 0;
+  }
+
+  /** The dataflow file, parsed. */
+  async dataflowDescriptor(): Promise<unknown> {
+    if ("descriptor" in this.#config) return structuredClone(this.#config.descriptor);
+    const file = this.#config.descriptor_file;
+    if (!file) throw new Error("the dora daemon did not hand this node the dataflow descriptor");
+    return JSON.parse(await Deno.readTextFile(file));
+  }
+
+  /** This node's entry of the dataflow file. */
+  get nodeConfig(): Record<string, unknown> {
+    return structuredClone(this.#config.node_config ?? { id: this.id, outputs: this.outputs });
   }
 
   /** Flushes queued messages and closes the connection. Safe to call more than once. */

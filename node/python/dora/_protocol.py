@@ -1,22 +1,25 @@
 """The node protocol's codec (docs/protocol.md): frames, messages, values and parameters.
 
 Pure: no I/O. Standard library only (numpy and pyarrow values are accepted when those
-packages are installed, never required).
+packages are installed, never required; pyarrow conversions live in _arrow.py).
 """
 
 import array
+import datetime
 import json
 import math
 import struct
 import sys
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 # Frame types: node -> daemon below 0x80, daemon -> node from 0x80.
 HELLO = 0x01
 READY = 0x02
 OUTPUT = 0x03
 RELEASE = 0x04
+POLL = 0x05
+STOP_ALL = 0x06
 WELCOME = 0x81
 REFUSED = 0x82
 INPUT = 0x83
@@ -24,6 +27,7 @@ INPUT_CLOSED = 0x84
 STOP = 0x85
 ERROR = 0x86
 FREE = 0x87
+POLLED = 0x88
 
 FLAG_SHM = 0x01
 MAX_FRAME = 0x7FFFFFFF
@@ -42,6 +46,7 @@ INT64 = 0x16
 UINT64 = 0x17
 FLOAT32 = 0x18
 FLOAT64 = 0x19
+ARROW = 0x20
 
 FRAME_HEAD = struct.Struct("<IB")  # length (type + body), type
 MESSAGE_HEAD = struct.Struct("<BBQI")  # kind, flags, timestamp ns, parameters length
@@ -87,6 +92,8 @@ def encode_value(value):
     """Returns (kind, bytes-like payload). Raises TypeError for values that cannot be sent."""
     if isinstance(value, str):
         return TEXT, value.encode("utf-8")
+    if isinstance(value, ArrowData):
+        return ARROW, value.ipc
     if isinstance(value, (bytes, bytearray)):
         return BYTES, value
     if isinstance(value, array.array):
@@ -101,12 +108,35 @@ def encode_value(value):
         return _encode_memoryview(value)
     module = type(value).__module__ or ""
     if module.startswith("numpy") and hasattr(value, "dtype") and getattr(value, "ndim", 0) > 0:
-        return _encode_numpy(value)
+        try:
+            return _encode_numpy(value)
+        except TypeError:
+            if not _pyarrow_importable():
+                raise
+            from . import _arrow
+
+            return _arrow.encode_any(value)  # bool, datetime, string dtypes...
     if module.startswith("pyarrow"):
-        return _encode_pyarrow(value)
+        from . import _arrow
+
+        return _arrow.encode(value)
     if module.startswith("numpy") and hasattr(value, "item"):
         value = value.item()  # a numpy scalar
-    return JSON, encode_json(value)
+    try:
+        return JSON, encode_json(value)
+    except TypeError:
+        # Lists of what JSON cannot hold (datetimes, bytes...) still make an Arrow array.
+        if not isinstance(value, (list, tuple)) or not _pyarrow_importable():
+            raise
+        from . import _arrow
+
+        return _arrow.encode_any(value)
+
+
+def _pyarrow_importable():
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def _encode_memoryview(view):
@@ -145,18 +175,6 @@ def _encode_numpy(arr):
     return kind, memoryview(arr).cast("B")
 
 
-def _encode_pyarrow(value):
-    try:
-        arr = value.to_numpy(zero_copy_only=False)
-        if getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iuf":
-            return _encode_numpy(arr)
-    except Exception:  # numpy missing, or a type numpy cannot hold
-        pass
-    if hasattr(value, "to_pylist"):
-        return JSON, encode_json(value.to_pylist())
-    raise TypeError("cannot send a %s" % type(value).__name__)
-
-
 def encode_json(value):
     """Compact UTF-8 JSON; NaN and infinities are refused rather than silently changed."""
     try:
@@ -182,14 +200,41 @@ class Array(array.array):
         return np.frombuffer(self, dtype=self.typecode)
 
 
+class ArrowData:
+    """A received Arrow value (kind ARROW) in a process without pyarrow: its Arrow IPC stream
+    bytes, which `send_output` forwards unchanged. Reading it needs pyarrow."""
+
+    __slots__ = ("ipc",)
+
+    def __init__(self, ipc):
+        self.ipc = bytes(ipc)
+
+    def _needs_pyarrow(self, *_args, **_kwargs):
+        raise RuntimeError(
+            "this input is Arrow data (strings, lists, structs, nulls...): reading it needs "
+            "pyarrow in this node's Python (pip install pyarrow)"
+        )
+
+    to_pylist = to_numpy = as_py = _needs_pyarrow
+
+    def __len__(self):
+        self._needs_pyarrow()
+
+    def __repr__(self):
+        return "<dora ArrowData: %d bytes of Arrow IPC; install pyarrow to read it>" % len(self.ipc)
+
+
 def decode_value(kind, data):
-    """Decodes a payload (bytes-like) into bytes, str, a JSON value or an `Array`."""
+    """Decodes a payload (bytes-like) into bytes, str, a JSON value, an `Array` or (kind
+    ARROW) an `ArrowData`."""
     if kind == BYTES:
         return bytes(data)
     if kind == TEXT:
         return str(data, "utf-8")
     if kind == JSON:
         return json.loads(str(data, "utf-8")) if len(data) else None
+    if kind == ARROW:
+        return ArrowData(data)
     code = _TYPECODE.get(kind)
     if code is None:
         raise ValueError("unknown value kind 0x%02x" % kind)
@@ -211,22 +256,52 @@ def _scalar_param(v):
     return isinstance(v, float) and math.isfinite(v)
 
 
+_UTC = datetime.timezone.utc
+
+
+def format_datetime(value):
+    """RFC 3339 in UTC with microseconds (a naive datetime is local time, as in Python)."""
+    return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_datetime(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(_UTC)
+
+
 def encode_parameters(params):
-    """UTF-8 JSON of metadata parameters; b"" when there are none."""
+    """UTF-8 JSON of metadata parameters; b"" when there are none. A datetime is written
+    {"datetime": "<RFC 3339>"}; a "timestamp" key is left out (every message carries its own
+    timestamp in its header; receivers put that one in metadata["timestamp"])."""
     if not params:
         return b""
     if not isinstance(params, dict):
-        raise TypeError("metadata must be a dict of bool, int, float, str or lists of these")
+        raise TypeError(
+            "metadata must be a dict of bool, int, float, str, datetime or lists of these"
+        )
+    out = None
     for key, v in params.items():
         if not isinstance(key, str):
             raise TypeError("metadata keys must be strings, got %r" % (key,))
+        if key == "timestamp" or isinstance(v, datetime.datetime):
+            if out is None:
+                out = dict(params)
+            if key == "timestamp":
+                del out[key]
+            else:
+                out[key] = {"datetime": format_datetime(v)}
+            continue
         if _scalar_param(v):
             continue
         if isinstance(v, (list, tuple)) and all(_scalar_param(x) for x in v):
             continue
         raise TypeError(
-            "metadata parameter %r must be a bool, int, float, str or a list of these" % key
+            "metadata parameter %r must be a bool, int, float, str, datetime or a list of "
+            "bools, ints, floats or strs" % key
         )
+    if out is not None:
+        if not out:
+            return b""
+        params = out
     return json.dumps(params, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -236,6 +311,13 @@ def decode_parameters(data):
     params = json.loads(str(data, "utf-8"))
     if not isinstance(params, dict):
         raise ValueError("metadata parameters are not a JSON object")
+    for key, v in params.items():
+        if isinstance(v, dict):
+            text = v.get("datetime")
+            try:
+                params[key] = parse_datetime(text)
+            except (TypeError, ValueError, AttributeError):
+                raise ValueError("metadata parameter %r is an object but not a datetime" % key)
     return params
 
 
