@@ -51,7 +51,7 @@ Deno.test("cli: values cross between languages with fan-out", async () => {
       );
       assert.ok(events.some((e) => e.type === "INPUT_CLOSED" && e.id === input));
     }
-    assert.deepEqual(events.at(-1), { type: "STOP" });
+    assert.deepEqual(events.at(-1), { type: "STOP", id: "ALL_INPUTS_CLOSED" });
   }
 });
 

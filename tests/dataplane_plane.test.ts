@@ -64,8 +64,17 @@ nodes:
     assert.equal(env.PYTHONPATH, `${lib}:/mine:/theirs`);
     assert.equal(run.plane.nodeEnv("b", {}).PYTHONPATH, lib);
     const config = JSON.parse(env.DORA_NODE_CONFIG!);
-    assert.equal(config.protocol, 1);
+    assert.equal(config.protocol, 2);
     assert.equal(config.node_id, "b");
+    // What dataflow_descriptor(), node_config() and restart_count() answer.
+    assert.deepEqual(config.descriptor, run.dataflow.descriptor);
+    assert.deepEqual(config.node_config, {
+      id: "b",
+      path: "dynamic",
+      inputs: { x: "a/out", t: "dora/timer/hz/10" },
+    });
+    assert.equal(config.restart_count, 0);
+    assert.equal(JSON.parse(run.plane.nodeEnv("b", {}, 2).DORA_NODE_CONFIG!).restart_count, 2);
     assert.deepEqual(config.inputs, {
       x: { source: "a/out", queue_size: 10 },
       t: { source: "dora/timer/hz/10", queue_size: 10 },

@@ -260,8 +260,12 @@ _UTC = datetime.timezone.utc
 
 
 def format_datetime(value):
-    """RFC 3339 in UTC with microseconds (a naive datetime is local time, as in Python)."""
-    return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """RFC 3339 in UTC: milliseconds, or microseconds when it has them (JavaScript's
+    toISOString() writes the same for a millisecond value). A naive datetime is local time."""
+    utc = value.astimezone(_UTC)
+    fraction = "%03d" % (utc.microsecond // 1000) if utc.microsecond % 1000 == 0 else \
+        "%06d" % utc.microsecond
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + fraction + "Z"
 
 
 def parse_datetime(text):
@@ -317,7 +321,9 @@ def decode_parameters(data):
             try:
                 params[key] = parse_datetime(text)
             except (TypeError, ValueError, AttributeError):
-                raise ValueError("metadata parameter %r is an object but not a datetime" % key)
+                raise ValueError(
+                    "metadata parameter %r is an object but not a datetime" % key
+                ) from None
     return params
 
 
