@@ -49,7 +49,7 @@ export interface ArrowVectorLike {
   readonly type: { readonly typeId: number };
   readonly data: readonly unknown[];
   readonly length: number;
-  getChild(name: string): unknown;
+  getChild(...args: never[]): unknown;
 }
 
 /** Whether `value` is an Arrow `Vector` (checked by shape, so any apache-arrow copy works). */
