@@ -96,3 +96,42 @@ Deno.test("ts values: the Arrow pin in deps/arrow.ts is deno.json's", async () =
   const deps = await Deno.readTextFile(new URL("../deps/arrow.ts", import.meta.url));
   assert.ok(deps.includes(`"${config.imports["apache-arrow"]}"`), deps);
 });
+
+/** Modules `entry` imports statically (transitively), from `deno info --json`. */
+async function staticGraph(entry: string): Promise<{ all: Set<string>; statics: Set<string> }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const statics = new Set<string>();
+  const todo = [...info.roots];
+  while (todo.length) {
+    const spec = todo.pop()!;
+    if (statics.has(spec)) continue;
+    statics.add(spec);
+    for (const dep of bySpecifier.get(spec)?.dependencies ?? []) {
+      if (!dep.isDynamic && dep.code) todo.push(dep.code.specifier);
+    }
+  }
+  return { all: new Set(bySpecifier.keys()), statics };
+}
+
+Deno.test("ts values: apache-arrow loads only when a node meets an Arrow value", async () => {
+  const arrowDeps = new URL("../deps/arrow.ts", import.meta.url).href;
+  const node = await staticGraph(new URL("../node/ts/mod.ts", import.meta.url).pathname);
+  assert.ok(node.all.has(arrowDeps), "the node library can load it");
+  assert.ok(!node.statics.has(arrowDeps), "but does not import it up front");
+  // The daemon forwards Arrow data without reading it: not even a lazy import.
+  const cli = await staticGraph(new URL("../main.ts", import.meta.url).pathname);
+  assert.ok(cli.all.has(new URL("../lib/dataplane/broker.ts", import.meta.url).href));
+  assert.ok(![...cli.all].some((s) => s === arrowDeps || s.includes("apache-arrow")));
+});
