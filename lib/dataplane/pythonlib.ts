@@ -10,6 +10,7 @@ export const PYTHON_FILES = [
   "__init__.py",
   "_arrow.py",
   "_config.py",
+  "_info.py",
   "_logging.py",
   "_node.py",
   "_operator.py",

@@ -14,31 +14,21 @@
  * it by path or URL from anywhere; apache-arrow (deps/arrow.ts) is loaded only when an Arrow
  * value is received or sent. The wire format is in docs/protocol.md.
  */
-import {
-  arrowIfLoaded,
-  decodeArrow,
-  encodeVector,
-  loadArrow,
-  plainArrow,
-  type Vector,
-} from "./arrow.ts";
+import { arrowIfLoaded, encodeVector, loadArrow, type Vector } from "./arrow.ts";
 import { FrameConn, HIGH_WATER } from "./conn.ts";
+import { decodeInput, type Event, inputEvent, LazyInput } from "./events.ts";
 import {
-  decodeMessage,
   decodeShort,
   decodeText,
   Frame,
   nowNs,
   PROTOCOL_VERSION,
-  splitIdentified,
   type StopCause,
 } from "./frames.ts";
 import { type LogFields, logLevel, writeLog } from "./log.ts";
 import { ShmReader, ShmWriter } from "./shm.ts";
 import {
   checkParameters,
-  decodeParameters,
-  decodeValue,
   encodeParameters,
   encodeValue,
   isArrowVector,
@@ -61,56 +51,12 @@ export type { NodeConfig } from "./config.ts";
 export type { StopCause } from "./frames.ts";
 export { type Arrow, loadArrow, plainArrow, type Vector } from "./arrow.ts";
 export { LOG_LEVELS, type LogFields, type LogLevel } from "./log.ts";
-
-/** A message on one of the node's inputs (timer inputs carry `null`). */
-export interface InputEvent {
-  type: "INPUT";
-  /** The input id as declared in the dataflow (`inputs:` key). */
-  id: string;
-  /**
-   * The value: `Uint8Array` (bytes), `string`, a JSON value, a numeric typed array, or for
-   * Arrow data its plain JavaScript form (see `plainArrow`).
-   */
-  value: Value;
-  /** For Arrow data (strings, lists, structs, nulls...): the typed Arrow `Vector`. */
-  arrow?: Vector;
-  /** The sender's metadata parameters. */
-  metadata: Parameters;
-  /** When the message was sent, in milliseconds since the Unix epoch (fractional). */
-  timestamp: number;
-}
-
-/** Everything a node can receive. */
-export type Event =
-  | InputEvent
-  /** The node feeding this input has exited: no more messages will come on it. */
-  | { type: "INPUT_CLOSED"; id: string }
-  /** Finish up and exit; the event stream ends after this. `id` says why. */
-  | { type: "STOP"; id: StopCause }
-  /** Something the daemon wants the node to know (e.g. an output it refused). */
-  | { type: "ERROR"; error: string };
+export type { Event, InputEvent } from "./events.ts";
 
 /** Options of `Node.init`. */
 export interface NodeOptions {
   /** The node id, for a node started by hand (`path: dynamic`). */
   nodeId?: string;
-}
-
-/**
- * An input decoded when it is handed to the user, not when its frame arrives: a payload still
- * in a shared-memory file (measured: 4 MiB half round trips went from ~6 ms to ~2 ms on our
- * 2-CPU VMs; see examples/benchmark/README.md), or Arrow data while apache-arrow loads.
- */
-class LazyInput {
-  constructor(
-    readonly id: string,
-    readonly kind: number,
-    readonly metadata: Parameters,
-    readonly timestamp: number,
-    /** Shared-memory file and length, or the payload (a copy) itself. */
-    readonly shm: { name: string; length: number } | undefined,
-    readonly bytes: Uint8Array | undefined,
-  ) {}
 }
 
 /** A dora node: an async iterable of events plus `sendOutput`. */
@@ -184,7 +130,7 @@ export class Node implements AsyncIterable<Event> {
   #onFrame(type: number, body: Uint8Array): void {
     switch (type) {
       case Frame.INPUT:
-        this.#push(this.#decodeInput(body));
+        this.#push(decodeInput(body));
         break;
       case Frame.INPUT_CLOSED:
         this.#push({ type: "INPUT_CLOSED", id: decodeShort(body) });
@@ -206,51 +152,6 @@ export class Node implements AsyncIterable<Event> {
         break;
       default:
         throw new RangeError(`unexpected frame type 0x${type.toString(16)} from the daemon`);
-    }
-  }
-
-  #decodeInput(body: Uint8Array): Event | LazyInput {
-    const { id, message } = splitIdentified(body);
-    let metadata: Parameters;
-    let msg;
-    try {
-      msg = decodeMessage(message);
-      metadata = decodeParameters(msg.params);
-    } catch (err) {
-      return { type: "ERROR", error: `could not decode input '${id}': ${(err as Error).message}` };
-    }
-    const timestamp = msg.timestampNs / 1e6;
-    if (msg.shm) return new LazyInput(id, msg.kind, metadata, timestamp, msg.shm, undefined);
-    // The read buffer is reused: keep our own copy.
-    const bytes = msg.payload.slice();
-    if (msg.kind === Kind.ARROW && !arrowIfLoaded()) {
-      void loadArrow().catch(() => {}); // materialize reports the failure
-      return new LazyInput(id, msg.kind, metadata, timestamp, undefined, bytes);
-    }
-    return this.#inputEvent(id, msg.kind, metadata, timestamp, bytes);
-  }
-
-  #inputEvent(
-    id: string,
-    kind: number,
-    metadata: Parameters,
-    timestamp: number,
-    bytes: Uint8Array,
-  ): Event {
-    try {
-      if (kind === Kind.ARROW) {
-        const arrow = arrowIfLoaded();
-        if (!arrow) throw new Error("apache-arrow could not be loaded");
-        const vector = decodeArrow(arrow, bytes);
-        const value = plainArrow(arrow, vector);
-        return { type: "INPUT", id, value, arrow: vector, metadata, timestamp };
-      }
-      return { type: "INPUT", id, value: decodeValue(kind, bytes), metadata, timestamp };
-    } catch (err) {
-      return {
-        type: "ERROR",
-        error: `could not decode the payload of input '${id}': ${(err as Error).message}`,
-      };
     }
   }
 
@@ -276,7 +177,7 @@ export class Node implements AsyncIterable<Event> {
         }
       }
     }
-    return this.#inputEvent(input.id, input.kind, input.metadata, input.timestamp, bytes!);
+    return inputEvent(input.id, input.kind, input.metadata, input.timestamp, bytes!);
   }
 
   #push(event: Event | LazyInput): void {
@@ -317,7 +218,8 @@ export class Node implements AsyncIterable<Event> {
     if (timeoutMs !== undefined && timeoutMs <= 0) return await this.tryRecv();
     const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
     for (;;) {
-      const event = await this.#take();
+      if (this.#headNeedsArrow()) await loadArrow().catch(() => {});
+      const event = this.#shift();
       if (event) return event;
       if (this.#ended) return null;
       if (!this.#readyOutstanding) {
@@ -336,15 +238,20 @@ export class Node implements AsyncIterable<Event> {
    */
   async tryRecv(): Promise<Event | null> {
     if (this.#head >= this.#queue.length) await this.#poll();
-    return await this.#take() ?? null;
+    if (this.#headNeedsArrow()) await loadArrow().catch(() => {});
+    return this.#shift() ?? null;
   }
 
   /** Every event waiting now, here or at the daemon; never waits for a new one. */
   async drain(): Promise<Event[]> {
     await this.#poll();
     const out: Event[] = [];
-    for (let event = await this.#take(); event; event = await this.#take()) out.push(event);
-    return out;
+    for (;;) {
+      if (this.#headNeedsArrow()) await loadArrow().catch(() => {});
+      const event = this.#shift();
+      if (!event) return out;
+      out.push(event);
+    }
   }
 
   /** Asks the daemon for the events waiting now and waits for its answer (POLL … POLLED). */
@@ -356,13 +263,10 @@ export class Node implements AsyncIterable<Event> {
     while (this.#pollsOwed > 0 && !this.#disconnected) await this.#wait(undefined);
   }
 
-  /** The next queued event, loading apache-arrow first when it is Arrow data. */
-  async #take(): Promise<Event | undefined> {
+  /** Whether the next queued event is Arrow data and apache-arrow is not loaded yet. */
+  #headNeedsArrow(): boolean {
     const entry = this.#queue[this.#head];
-    if (entry instanceof LazyInput && entry.kind === Kind.ARROW && !arrowIfLoaded()) {
-      await loadArrow().catch(() => {});
-    }
-    return this.#shift();
+    return entry instanceof LazyInput && entry.kind === Kind.ARROW && !arrowIfLoaded();
   }
 
   #shift(): Event | undefined {

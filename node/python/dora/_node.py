@@ -7,7 +7,6 @@ Events are pulled: READY asks for the next batch, POLL asks for what waits right
 """
 
 import collections
-import copy
 import datetime
 import json
 import os
@@ -18,13 +17,14 @@ import time
 
 from . import _logging
 from . import _protocol as p
-from ._config import read_config, read_descriptor
+from ._config import read_config
+from ._info import NodeInfo
 from ._shm import ShmReader, ShmWriter
 
 _READ_CHUNK = 64 * 1024
 _COPY_MAX = 64 * 1024  # inline payloads up to this size are joined to their header
 _UTC = datetime.timezone.utc
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
+_fromtimestamp = datetime.datetime.fromtimestamp
 _OFF = ("0", "false", "no", "off")
 
 
@@ -39,7 +39,7 @@ def _load_arrow():
     return _arrow
 
 
-class Node:
+class Node(NodeInfo):
     """A dora node. `Node()` reads the config dora gave this process and connects back; it
     returns once every node of the dataflow has connected (the startup barrier). A node started
     by hand (`path: dynamic`) passes its id: `Node("my-node")`. `daemon_port` is accepted for
@@ -163,8 +163,7 @@ class Node:
             raise ValueError("unexpected frame type 0x%02x from the daemon" % frame_type)
 
     def _decode_input(self, body):
-        ident, message = p.split_identified(body)
-        kind, _flags, ts, params, payload, shm = p.decode_message(message)
+        ident, kind, _flags, ts, params, payload, shm = p.decode_identified(body)
         if shm is not None:
             try:
                 if self._shm_reader is None:
@@ -181,17 +180,18 @@ class Node:
                 value = self._arrow.decode(kind, payload if shm is not None else bytes(payload))
             else:
                 value = p.decode_value(kind, payload)
-            metadata = p.decode_parameters(params)
+            metadata = p.decode_parameters(params) if params else {}
         except (ValueError, UnicodeDecodeError) as err:
             return self._error("could not decode input %r: %s" % (ident, err))
-        metadata["timestamp"] = _EPOCH + datetime.timedelta(microseconds=ts // 1000)
+        seconds = ts / 1e9
+        metadata["timestamp"] = _fromtimestamp(seconds, _UTC)
         return {
             "type": "INPUT",
             "id": ident,
             "kind": "dora",
             "value": value,
             "metadata": metadata,
-            "timestamp": ts / 1e9,
+            "timestamp": seconds,
         }
 
     @staticmethod
@@ -381,66 +381,6 @@ class Node:
         """Asks the daemon to stop the whole dataflow (an operator's DoraStatus.STOP_ALL)."""
         if not self._closed:
             self._send(p.frame(p.STOP_ALL))
-
-    # -- logging --------------------------------------------------------------------------
-
-    def log(self, level, message, target=None, fields=None):
-        """A structured log entry: level "error", "warn", "info", "debug" or "trace"; `target`
-        a module or subsystem name; `fields` a dict of string keys and values."""
-        _logging.write_entry(_logging.level_name(level), message, target, fields)
-
-    def log_error(self, message):
-        _logging.write_entry("error", message)
-
-    def log_warn(self, message):
-        _logging.write_entry("warn", message)
-
-    def log_info(self, message):
-        _logging.write_entry("info", message)
-
-    def log_debug(self, message):
-        _logging.write_entry("debug", message)
-
-    def log_trace(self, message):
-        _logging.write_entry("trace", message)
-
-    # -- about the dataflow ---------------------------------------------------------------
-
-    def dataflow_id(self):
-        """The id of the running dataflow (a UUID)."""
-        return self._config["dataflow_id"]
-
-    def dataflow_descriptor(self):
-        """The dataflow file, parsed, as a dict."""
-        if self._descriptor is None:
-            self._descriptor = read_descriptor(self._config)
-        return copy.deepcopy(self._descriptor)
-
-    def node_config(self):
-        """This node's entry of the dataflow file (`id`, `path`, `inputs`, ...), as a dict."""
-        entry = self._config.get("node_config")
-        if entry:
-            return copy.deepcopy(entry)
-        return {"id": self.id, "inputs": {k: v["source"] for k, v in self._config["inputs"].items()},
-                "outputs": list(self.outputs)}
-
-    def restart_count(self):
-        """How many times the restart policy has restarted this node (0 on the first run)."""
-        return int(self._config.get("restart_count") or 0)
-
-    def is_restart(self):
-        """True when this process is a restart after an earlier exit or failure."""
-        return self.restart_count() > 0
-
-    def timestamp(self):
-        """Now, as a UTC datetime (compare with an event's metadata["timestamp"])."""
-        return datetime.datetime.now(_UTC)
-
-    def merge_external_events(self, subscription):
-        raise NotImplementedError(
-            "merge_external_events (ROS 2) is not supported by dora for Deno: run a ROS 2 "
-            "node (rclpy) next to the dataflow and bridge it with a dora node"
-        )
 
     def close(self):
         """Closes the connection (the process exiting does the same)."""

@@ -92,10 +92,10 @@ def encode_value(value):
     """Returns (kind, bytes-like payload). Raises TypeError for values that cannot be sent."""
     if isinstance(value, str):
         return TEXT, value.encode("utf-8")
-    if isinstance(value, ArrowData):
-        return ARROW, value.ipc
     if isinstance(value, (bytes, bytearray)):
         return BYTES, value
+    if isinstance(value, ArrowData):
+        return ARROW, value.ipc
     if isinstance(value, array.array):
         kind = _format_kind(value.typecode, value.itemsize)
         if kind is None:
@@ -356,31 +356,31 @@ def message_head(frame_type, ident, kind, timestamp_ns, params, payload_len, shm
     ))
 
 
-def split_identified(body):
-    """(id, message memoryview) of an OUTPUT/INPUT body."""
-    if len(body) < 2:
-        raise ValueError("message frame too short")
-    (n,) = ID_LEN.unpack_from(body, 0)
-    if len(body) < 2 + n + MESSAGE_HEAD.size:
-        raise ValueError("message frame too short")
-    return str(body[2:2 + n], "utf-8"), body[2 + n:]
+_HEAD_SIZE = MESSAGE_HEAD.size
+_unpack_head = MESSAGE_HEAD.unpack_from
 
 
-def decode_message(message):
-    """(kind, flags, timestamp_ns, params view, payload view, shm (name, length) or None)."""
-    if len(message) < MESSAGE_HEAD.size:
-        raise ValueError("message too short")
-    kind, flags, ts, plen = MESSAGE_HEAD.unpack_from(message, 0)
-    end = MESSAGE_HEAD.size + plen
-    if end > len(message):
+def decode_identified(body):
+    """Decodes an OUTPUT/INPUT body: (id, kind, flags, timestamp_ns, params view, payload
+    view, shm (name, length) or None). One pass: this runs for every message a node gets."""
+    size = len(body)
+    if size < 2:
+        raise ValueError("message frame too short")
+    head = 2 + (body[0] | body[1] << 8)
+    if size < head + _HEAD_SIZE:
+        raise ValueError("message frame too short")
+    kind, flags, ts, plen = _unpack_head(body, head)
+    start = head + _HEAD_SIZE
+    end = start + plen
+    if end > size:
         raise ValueError("message parameters overrun the frame")
-    params = message[MESSAGE_HEAD.size:end]
+    ident = str(body[2:head], "utf-8")
     if not flags & FLAG_SHM:
-        return kind, flags, ts, params, message[end:], None
-    if len(message) < end + 8:
+        return ident, kind, flags, ts, body[start:end], body[end:], None
+    if size < end + 8:
         raise ValueError("shared-memory reference too short")
-    (length,) = SHM_LEN.unpack_from(message, end)
-    return kind, flags, ts, params, message[0:0], (str(message[end + 8:], "utf-8"), length)
+    (length,) = SHM_LEN.unpack_from(body, end)
+    return ident, kind, flags, ts, body[start:end], body[0:0], (str(body[end + 8:], "utf-8"), length)
 
 
 def parse_frames(buf, end, on_frame):
