@@ -26,6 +26,7 @@ _COPY_MAX = 64 * 1024  # inline payloads up to this size are joined to their hea
 _UTC = datetime.timezone.utc
 _fromtimestamp = datetime.datetime.fromtimestamp
 _OFF = ("0", "false", "no", "off")
+_INPUT = p.INPUT
 
 
 def _load_arrow():
@@ -137,8 +138,9 @@ class Node(NodeInfo):
         return True
 
     def _on_frame(self, frame_type, body):
-        if frame_type == p.INPUT:
-            self._push(self._decode_input(body))
+        if frame_type == _INPUT:  # the hot path: no extra call
+            self._ready_outstanding = False
+            self._events.append(self._decode_input(body))
         elif frame_type == p.INPUT_CLOSED:
             self._push({"type": "INPUT_CLOSED", "id": str(body, "utf-8"), "kind": "dora"})
         elif frame_type == p.STOP:
@@ -246,9 +248,15 @@ class Node(NodeInfo):
         the daemon, else None."""
         if timeout is not None and timeout <= 0:
             return self.try_recv()
+        events = self._events
+        if events:
+            event = events.popleft()
+            if event["type"] == "STOP":
+                self._ended = True
+            return event
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            if self._events:
+            if events:
                 return self._pop()
             if self._ended:
                 return None
