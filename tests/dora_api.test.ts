@@ -73,6 +73,16 @@ Deno.test({
         assert.deepEqual(meta, { seq: row.doubled / 2, tags: ["a", "b"], ratio: 0.5, flag: true });
         assert.equal(r.sent_before_received, true);
       }
+      // The same non-waiting receives in TypeScript, on the same StructArrays.
+      const [ts] = nodeRecords(res.stdout, "ts-checker") as {
+        received: number[];
+        hows: string[];
+      }[];
+      for (const how of ["drain", "next(0)", "next(timeout)", "tryRecv"]) {
+        assert.ok(ts!.hows.includes(how), `TypeScript: no input through ${how}`);
+      }
+      assert.deepEqual([...ts!.received].sort((a, b) => a - b), ts!.received);
+      assert.equal(ts!.received.at(-1), 40);
       const stop = records.find((r) => r.type === "STOP");
       assert.deepEqual(stop, { how: "recv_async", type: "STOP", id: "ALL_INPUTS_CLOSED" });
       const summary = records.at(-1) as { received: number[]; after_stop: unknown };
@@ -80,7 +90,7 @@ Deno.test({
       // In order; the messages the crashed transformer had fetched but not handled are lost.
       assert.deepEqual([...summary.received].sort((a, b) => a - b), summary.received);
       assert.deepEqual(summary.received.slice(0, 3), [1, 2, 3]);
-      assert.equal(summary.received.at(-1), 20);
+      assert.equal(summary.received.at(-1), 40);
       // The transformer crashed once, was restarted, and knew it.
       const logs = await logEntries(home, "transformer");
       entry(logs, "error", "crashing on purpose after 3 messages");
