@@ -140,3 +140,25 @@ nodes:
     await run.cleanup();
   }
 });
+
+Deno.test("plane: a large descriptor travels in a private file, removed with the plane", async () => {
+  const big = "x".repeat(40 * 1024);
+  const run = await startRun(`
+nodes:
+  - { id: a, path: dynamic, env: { BIG: ${big} }, outputs: [out] }
+`);
+  let file: string | undefined;
+  try {
+    const config = JSON.parse(run.plane.nodeEnv("a", {}).DORA_NODE_CONFIG!);
+    assert.equal(config.descriptor, undefined);
+    file = config.descriptor_file as string;
+    assert.equal(Deno.statSync(file).mode! & 0o777, 0o600);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(file)), run.dataflow.descriptor);
+    assert.equal(config.node_config, undefined); // also too large: found in the descriptor
+    assert.ok(JSON.stringify(config).length < 8 * 1024, "the environment stays small");
+  } finally {
+    await run.plane.close();
+    await run.cleanup();
+  }
+  assert.throws(() => Deno.statSync(file!), Deno.errors.NotFound);
+});

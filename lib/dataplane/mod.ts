@@ -66,9 +66,10 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
       shm_dir: shm.dir,
       shm_threshold: shm.threshold,
       ...descriptor.fields,
-      node_config: nodeEntry(opts.descriptor, spec.operator?.node ?? spec.id),
       restart_count: 0,
     };
+    const entry = nodeEntry(opts.descriptor, spec.operator?.node ?? spec.id);
+    if (JSON.stringify(entry).length <= INLINE_DESCRIPTOR_MAX) config.node_config = entry;
     configs.set(spec.id, config);
   }
 

@@ -51,6 +51,9 @@ class NodeInfo:
     def node_config(self):
         """This node's entry of the dataflow file (`id`, `path`, `inputs`, ...), as a dict."""
         entry = self._config.get("node_config")
+        if entry is None:  # too large for the environment: look it up in the descriptor
+            nodes = self.dataflow_descriptor().get("nodes") or []
+            entry = next((n for n in nodes if isinstance(n, dict) and n.get("id") == self.id), None)
         if entry:
             return copy.deepcopy(entry)
         return {"id": self.id, "inputs": {k: v["source"] for k, v in self._config["inputs"].items()},
