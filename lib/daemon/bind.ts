@@ -122,15 +122,18 @@ async function makePlane(
   record: DataflowRecord,
   log: Logger,
   dataflow: Dataflow = record.request.dataflow,
+  onStopRequest?: () => void,
 ): Promise<DataPlane> {
   await Deno.mkdir(stateDir(record), { recursive: true, mode: 0o700 });
   return await createDataPlane({
     dataflowId: record.uuid,
     nodes: dataflow.nodes,
     socketDir: stateDir(record),
+    descriptor: dataflow.descriptor,
     onWarning: (node, message) => log.warn(`${record.name}${node ? `/${node}` : ""}: ${message}`),
     checkIntervalMs: dataflow.healthCheckIntervalMs,
     exitWhenNodesFinish: dataflow.exitWhenNodesFinish,
+    onStopRequest: onStopRequest && (() => onStopRequest()),
   });
 }
 
@@ -175,6 +178,7 @@ function startReload(
   log: Logger,
   onChange: () => void,
   warnings: string[],
+  onStopRequest?: () => void,
 ): HotReload | undefined {
   const req = record.request;
   if (!req.hot_reload) return undefined;
@@ -189,7 +193,7 @@ function startReload(
         // Stored first: an adoption after a crash must rebuild the dataflow that runs.
         req.dataflow = next;
         onChange();
-        return await makePlane(record, log, next);
+        return await makePlane(record, log, next, onStopRequest);
       },
       report: (line, error) => {
         if (error) log.warn(`${record.name}: ${line}`);
@@ -212,9 +216,9 @@ function startReload(
 /** The daemon's factory: real processes through `DataflowRuntime`. */
 export function supervisorFactory(log: Logger): SupervisorFactory {
   return {
-    async start(record, onChange) {
+    async start(record, onChange, onStopRequest) {
       const warnings: string[] = [];
-      const plane = await makePlane(record, log);
+      const plane = await makePlane(record, log, undefined, onStopRequest);
       let runtime: DataflowRuntime;
       try {
         runtime = await DataflowRuntime.start(options(record, plane, onChange, log, warnings));
@@ -225,21 +229,25 @@ export function supervisorFactory(log: Logger): SupervisorFactory {
       const failedNodes = runtime.snapshot().nodes
         .filter((n) => n.status === "Failed" && n.reason !== null && n.pid === null)
         .map((n) => ({ id: n.id, reason: n.reason! }));
-      const reload = startReload(runtime, record, log, onChange, warnings);
+      const reload = startReload(runtime, record, log, onChange, warnings, onStopRequest);
       return { supervised: wrap(runtime, record, reload), failedNodes, warnings };
     },
-    async adopt(record, onChange) {
+    async adopt(record, onChange, onStopRequest) {
       const snapshot = record.runtime as DataflowSnapshot | null;
       if (!snapshot || !Array.isArray(snapshot.nodes)) {
         throw new Error("the registry holds no process information for it");
       }
-      const plane = await makePlane(record, log);
+      const plane = await makePlane(record, log, undefined, onStopRequest);
       try {
         const runtime = await DataflowRuntime.adopt(
           options(record, plane, onChange, log),
           snapshot,
         );
-        return wrap(runtime, record, startReload(runtime, record, log, onChange, []));
+        return wrap(
+          runtime,
+          record,
+          startReload(runtime, record, log, onChange, [], onStopRequest),
+        );
       } catch (err) {
         await plane.close();
         throw new Error(`adoption failed: ${errorMessage(err)}`);

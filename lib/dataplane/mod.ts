@@ -22,6 +22,11 @@ export { pythonLibDir } from "./pythonlib.ts";
 
 /** A connection must say HELLO within this time. */
 const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * A descriptor larger than this travels in a file instead of DORA_NODE_CONFIG: one environment
+ * variable may hold at most 128 KiB on Linux, and every node's config repeats it.
+ */
+const INLINE_DESCRIPTOR_MAX = 32 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -45,7 +50,8 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
   const shm = await prepareShm();
   const files = new SharedFiles(shm.dir);
   const tokens = new Map(opts.nodes.map((n) => [n.id, randomToken()]));
-  const configs = new Map<string, string>();
+  const configs = new Map<string, NodeConfig>();
+  const descriptor = await shareDescriptor(opts);
   for (const spec of opts.nodes) {
     const config: NodeConfig = {
       protocol: PROTOCOL_VERSION,
@@ -61,8 +67,12 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
       outputs: [...spec.outputs],
       shm_dir: shm.dir,
       shm_threshold: shm.threshold,
+      ...descriptor.fields,
+      restart_count: 0,
     };
-    configs.set(spec.id, JSON.stringify(config));
+    const entry = nodeEntry(opts.descriptor, spec.operator?.node ?? spec.id);
+    if (JSON.stringify(entry).length <= INLINE_DESCRIPTOR_MAX) config.node_config = entry;
+    configs.set(spec.id, config);
   }
 
   let listener: Deno.UnixListener;
@@ -75,7 +85,13 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
     throw new Error(`cannot listen on ${socket.path}: ${errorMessage(err)}`);
   }
 
-  const broker = new Broker(opts.nodes, tokens, files, opts, {
+  const broker = new Broker(opts.nodes, tokens, files, {
+    onWarning: opts.onWarning,
+    onStopRequest: (nodeId) => {
+      if (opts.onStopRequest) opts.onStopRequest(nodeId);
+      else opts.onWarning(nodeId, `node '${nodeId}' asked to stop the dataflow; ignored here`);
+    },
+  }, {
     startupTimeoutMs: settings.startupTimeoutMs(),
     checkIntervalMs: opts.checkIntervalMs,
     exitWhenNodesFinish: opts.exitWhenNodesFinish,
@@ -179,16 +195,18 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
   for (const spec of opts.nodes.filter((n) => n.kind === "dynamic")) {
     await Deno.mkdir(dynamicDir, { recursive: true, mode: 0o700 });
     const path = `${dynamicDir}/${spec.id}.json`;
-    await Deno.writeTextFile(path, configs.get(spec.id)!, { mode: 0o600 });
-    dynamicFiles.push([path, configs.get(spec.id)!]);
+    const text = JSON.stringify(configs.get(spec.id)!);
+    await Deno.writeTextFile(path, text, { mode: 0o600 });
+    dynamicFiles.push([path, text]);
   }
 
   const plane: DataPlane = {
-    nodeEnv(nodeId, baseEnv) {
+    nodeEnv(nodeId, baseEnv, restarts = 0) {
       const config = configs.get(nodeId);
       if (config === undefined) throw new Error(`the dataflow has no node '${nodeId}'`);
       const path = baseEnv.PYTHONPATH ? `${libDir}:${baseEnv.PYTHONPATH}` : libDir;
-      return { DORA_NODE_CONFIG: config, PYTHONPATH: path };
+      const text = JSON.stringify(restarts ? { ...config, restart_count: restarts } : config);
+      return { DORA_NODE_CONFIG: text, PYTHONPATH: path };
     },
     nodeSpawned(nodeId) {
       broker.spawned(nodeId);
@@ -248,6 +266,7 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
       await Deno.remove(socket.path).catch(() => {});
       if (socket.ownDir) await Deno.remove(socket.ownDir, { recursive: true }).catch(() => {});
       await files.close();
+      if (descriptor.file) await Deno.remove(descriptor.file).catch(() => {});
       for (const [path, text] of dynamicFiles) {
         // Another dataflow with a dynamic node of the same id may have taken the file over.
         const current = await Deno.readTextFile(path).catch(() => undefined);
@@ -256,4 +275,27 @@ export async function createDataPlane(opts: DataPlaneOptions): Promise<DataPlane
     },
   };
   return plane;
+}
+
+/**
+ * The config fields that hand the dataflow descriptor to nodes: inline when small, else in a
+ * private file next to the socket (removed with the plane).
+ */
+async function shareDescriptor(
+  opts: DataPlaneOptions,
+): Promise<{ fields: Partial<NodeConfig>; file?: string }> {
+  if (opts.descriptor === undefined) return { fields: {} };
+  const text = JSON.stringify(opts.descriptor);
+  if (text.length <= INLINE_DESCRIPTOR_MAX) return { fields: { descriptor: opts.descriptor } };
+  const file = `${opts.socketDir}/${opts.dataflowId}.descriptor.json`;
+  await Deno.writeTextFile(file, text, { mode: 0o600 });
+  return { fields: { descriptor_file: file }, file };
+}
+
+/** The YAML entry of node `id` in the descriptor (what `node_config()` returns), or `{}`. */
+function nodeEntry(descriptor: unknown, id: string): Record<string, unknown> {
+  const nodes = (descriptor as { nodes?: unknown } | undefined)?.nodes;
+  if (!Array.isArray(nodes)) return {};
+  const entry = nodes.find((n) => (n as { id?: unknown })?.id === id);
+  return entry && typeof entry === "object" ? entry as Record<string, unknown> : {};
 }
