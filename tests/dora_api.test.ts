@@ -178,10 +178,22 @@ Deno.test({
         /doubler\s+\| doubler sees the dataflow's nodes: source,doubler,pipeline/,
       );
       assert.match(res.stdout, /pipeline\.watcher\s+\| watcher got \[3, 5, 7, 9, 11\]/);
-      assert.match(res.stdout, /pipeline\.plus_one\s+\| plus_one got STOP \(ALL_INPUTS_CLOSED\)/);
+      assert.match(
+        res.stdout,
+        /pipeline\.plus_one\s+\| WARN\s+plus_one got STOP \(ALL_INPUTS_CLOSED\)/,
+      );
       assert.match(res.stdout, /source\s+\| source stopped by MANUAL after \d+ values/);
       assert.match(res.stderr, /Node 'pipeline\.watcher' asked to stop the dataflow/);
       entry(await logEntries(home, "pipeline.watcher"), "info", "watcher got [3, 5, 7, 9, 11]");
+      // plus_one's own min_log_level and send_logs_as: its info records are dropped at the
+      // source, its warnings reach the log and, as LogMessage JSON, the watcher.
+      const sends = [3, 5, 7, 9, 11].map((n) => `warn plus_one sends ${n}`);
+      sends.push("warn plus_one got STOP (ALL_INPUTS_CLOSED)");
+      const repr = `[${sends.map((line) => `'${line}'`).join(", ")}]`;
+      assert.ok(res.stdout.includes(`watcher got records ${repr}`), res.stdout);
+      const plusOne = await logEntries(home, "pipeline.plus_one");
+      assert.deepEqual(plusOne.map((e) => `${e.level} ${e.message}`), sends);
+      assert.doesNotMatch(res.stdout, /plus_one got \d/);
     } finally {
       await home.cleanup();
     }
