@@ -3,7 +3,7 @@
  * by themselves, and values cross between TypeScript and Python nodes started by the runtime.
  */
 import assert from "node:assert/strict";
-import { dora, FIXTURES, makeHome, ROOT } from "./helpers.ts";
+import { dora, FIXTURES, makeHome, nodeRecords, ROOT } from "./helpers.ts";
 
 /** `dora run <file>` in a fresh home; returns the result after checking it exited 0. */
 async function run(file: string, env: Record<string, string> = {}) {
@@ -15,14 +15,6 @@ async function run(file: string, env: Record<string, string> = {}) {
   } finally {
     await home.cleanup();
   }
-}
-
-/** The `@{json}` records a node printed, from `dora run`'s prefixed output. */
-function nodeRecords(stdout: string, node: string): Record<string, unknown>[] {
-  const prefix = new RegExp(`^${node}\\s* \\| @`);
-  return stdout.split("\n").filter((l) => prefix.test(l)).map((l) =>
-    JSON.parse(l.slice(l.indexOf("| @") + 3))
-  );
 }
 
 Deno.test("cli: the robot example runs to completion and exits 0", async () => {
@@ -51,7 +43,7 @@ Deno.test("cli: values cross between languages with fan-out", async () => {
       );
       assert.ok(events.some((e) => e.type === "INPUT_CLOSED" && e.id === input));
     }
-    assert.deepEqual(events.at(-1), { type: "STOP" });
+    assert.deepEqual(events.at(-1), { type: "STOP", id: "ALL_INPUTS_CLOSED" });
   }
 });
 

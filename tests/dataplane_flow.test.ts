@@ -34,7 +34,7 @@ nodes:
     // Oldest dropped first: what arrives is in order, and the last five always make it.
     assert.deepEqual(got, [...got].sort((a, b) => a - b));
     assert.deepEqual(got.slice(-5), [295, 296, 297, 298, 299]);
-    assert.match(run.out("slow"), /INPUT_CLOSED in\nSTOP \nslow done/);
+    assert.match(run.out("slow"), /INPUT_CLOSED in\nSTOP ALL_INPUTS_CLOSED\nslow done/);
     // Fan-out: the other consumer of the same output, with room enough, lost nothing.
     assert.deepEqual(stats.fast, { in: { received: 300, dropped: 0, queueSize: 1000 } });
   } finally {

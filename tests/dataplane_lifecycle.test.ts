@@ -55,7 +55,7 @@ nodes:
     const closed = events.filter((e) => e.type === "INPUT_CLOSED").map((e) => e.id).sort();
     assert.deepEqual(closed, ["a", "b"]);
     assert.equal(events.filter((e) => e.type === "INPUT").length, 4);
-    assert.deepEqual(events.at(-1), { type: "STOP" });
+    assert.deepEqual(events.at(-1), { type: "STOP", id: "ALL_INPUTS_CLOSED" });
     // Nothing of an input comes after its INPUT_CLOSED.
     for (const id of ["a", "b"]) {
       const closedAt = events.findIndex((e) => e.type === "INPUT_CLOSED" && e.id === id);

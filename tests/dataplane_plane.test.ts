@@ -64,8 +64,17 @@ nodes:
     assert.equal(env.PYTHONPATH, `${lib}:/mine:/theirs`);
     assert.equal(run.plane.nodeEnv("b", {}).PYTHONPATH, lib);
     const config = JSON.parse(env.DORA_NODE_CONFIG!);
-    assert.equal(config.protocol, 1);
+    assert.equal(config.protocol, 2);
     assert.equal(config.node_id, "b");
+    // What dataflow_descriptor(), node_config() and restart_count() answer.
+    assert.deepEqual(config.descriptor, run.dataflow.descriptor);
+    assert.deepEqual(config.node_config, {
+      id: "b",
+      path: "dynamic",
+      inputs: { x: "a/out", t: "dora/timer/hz/10" },
+    });
+    assert.equal(config.restart_count, 0);
+    assert.equal(JSON.parse(run.plane.nodeEnv("b", {}, 2).DORA_NODE_CONFIG!).restart_count, 2);
     assert.deepEqual(config.inputs, {
       x: { source: "a/out", queue_size: 10 },
       t: { source: "dora/timer/hz/10", queue_size: 10 },
@@ -130,4 +139,26 @@ nodes:
   } finally {
     await run.cleanup();
   }
+});
+
+Deno.test("plane: a large descriptor travels in a private file, removed with the plane", async () => {
+  const big = "x".repeat(40 * 1024);
+  const run = await startRun(`
+nodes:
+  - { id: a, path: dynamic, env: { BIG: ${big} }, outputs: [out] }
+`);
+  let file: string | undefined;
+  try {
+    const config = JSON.parse(run.plane.nodeEnv("a", {}).DORA_NODE_CONFIG!);
+    assert.equal(config.descriptor, undefined);
+    file = config.descriptor_file as string;
+    assert.equal(Deno.statSync(file).mode! & 0o777, 0o600);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(file)), run.dataflow.descriptor);
+    assert.equal(config.node_config, undefined); // also too large: found in the descriptor
+    assert.ok(JSON.stringify(config).length < 8 * 1024, "the environment stays small");
+  } finally {
+    await run.plane.close();
+    await run.cleanup();
+  }
+  assert.throws(() => Deno.statSync(file!), Deno.errors.NotFound);
 });

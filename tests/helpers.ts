@@ -223,3 +223,11 @@ export async function readPidFile(path: string, timeoutMs = 20_000): Promise<num
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }, timeoutMs);
 }
+
+/** The `@{json}` records a node printed, from `dora run`'s prefixed output. */
+export function nodeRecords(stdout: string, node: string): Record<string, unknown>[] {
+  const prefix = new RegExp(`^${node.replaceAll(".", "\\.")}\\s* \\| @`);
+  return stdout.split("\n").filter((l) => prefix.test(l)).map((l) =>
+    JSON.parse(l.slice(l.indexOf("| @") + 3))
+  );
+}

@@ -130,3 +130,33 @@ Deno.test("dora run: inspected and steered from another terminal", async () => {
     await home.cleanup();
   }
 });
+
+Deno.test("dora run: topic echo decodes Arrow values with apache-arrow", async () => {
+  const home = await makeHome();
+  const { run, name } = await backgroundRun(
+    home,
+    `${INSPECT.replace("dataflow.yml", "arrow.yml")}`,
+  );
+  try {
+    const echo = await dora(
+      ["topic", "echo", "-d", name, "labeler/labels", "--count", "1", "--json"],
+      { env: home.env },
+    );
+    assert.equal(echo.code, 0, echo.stderr);
+    const message = JSON.parse(echo.stdout);
+    assert.equal(message.kind, "arrow");
+    assert.equal(message.value.arrow, "Utf8");
+    assert.deepEqual(message.value.rows.slice(0, 2), ["cup", null]);
+    assert.match(message.value.rows[2], /^box \d+$/);
+    const line = await dora(["topic", "echo", "-d", name, "labeler/labels", "--count", "1"], {
+      env: home.env,
+    });
+    assert.match(
+      line.stdout,
+      /  labeler\/labels  #1  arrow  Utf8\[3\] \["cup", null, "box \d+"\]\n$/,
+    );
+  } finally {
+    await endRun(run).catch(() => {});
+    await home.cleanup();
+  }
+});

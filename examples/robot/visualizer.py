@@ -9,7 +9,8 @@ node = Node()
 seen = 0
 for event in node:
     if event["type"] == "INPUT":
-        x0, y0, x1, y1, confidence = event["value"]  # an array.array of float32
+        # float32 values: a pyarrow FloatArray where pyarrow is installed, else an array.array
+        x0, y0, x1, y1, confidence = event["value"].to_pylist()
         frame = event["metadata"]["frame"]
         seen += 1
         if frame % 10 == 0:

@@ -137,14 +137,20 @@ export async function run(fileArg: string, opts: RunOptions = {}): Promise<numbe
     // One private folder for the nodes' output FIFOs and the data plane's socket.
     const socketDir = stateDir = `${runDir()}/${uuid}`;
     await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
-    const makePlane = (df: typeof dataflow) =>
+    const makePlane = (next: typeof dataflow) =>
       createDataPlane({
         dataflowId: uuid,
-        nodes: df.nodes,
+        nodes: next.nodes,
         socketDir,
+        descriptor: next.descriptor,
         onWarning: (_node, message) => err.line(`Warning: ${message}`),
-        checkIntervalMs: df.healthCheckIntervalMs,
-        exitWhenNodesFinish: df.exitWhenNodesFinish,
+        checkIntervalMs: next.healthCheckIntervalMs,
+        exitWhenNodesFinish: next.exitWhenNodesFinish,
+        onStopRequest: (node) => {
+          if (interrupts > 0) return;
+          err.line(`Node '${node}' asked to stop the dataflow`);
+          onInterrupt();
+        },
         hook: taps.hook(uuid),
         params: (id) => params[id],
       });

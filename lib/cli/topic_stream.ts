@@ -8,6 +8,7 @@ import type { DataflowTarget } from "../client/target.ts";
 import { DoraError, UsageError } from "../errors.ts";
 import { messageJson, messageLine, type TapMessageEvent } from "../inspect/decode.ts";
 import { RateWindow } from "../inspect/hz.ts";
+import { loadArrow } from "../../node/ts/arrow.ts";
 import {
   countFlag,
   dataflowPath,
@@ -52,7 +53,7 @@ async function follow(
   t: DataflowTarget,
   query: string,
   durationMs: number | undefined,
-  handle: (event: TapEvent) => boolean,
+  handle: (event: TapEvent) => boolean | Promise<boolean>,
 ): Promise<{ dropped: number; ended?: string }> {
   const stop = interruption();
   const timer = durationMs === undefined ? undefined : setTimeout(() => stop.abort(), durationMs);
@@ -100,8 +101,10 @@ export async function topicEcho(topics: string[], flags: EchoFlags): Promise<num
     t,
     `${query}${query ? "&" : ""}max_bytes=65536&queue=256`,
     durationMs,
-    (event) => {
+    async (event) => {
       if (event.type !== "message") return true;
+      // apache-arrow is loaded only when an Arrow value shows up.
+      if (event.kind === "arrow") await loadArrow().catch(() => {});
       const ok = flags.json
         ? out.json(messageJson(event, flags.raw ?? false, t.uuid))
         : out.line(messageLine(event, flags.raw ?? false));

@@ -126,17 +126,20 @@ async function makePlane(
   log: Logger,
   taps: BrokerTaps | undefined,
   dataflow: Dataflow = record.request.dataflow,
+  onStopRequest?: () => void,
 ): Promise<DataPlane> {
   await Deno.mkdir(stateDir(record), { recursive: true, mode: 0o700 });
   return await createDataPlane({
     dataflowId: record.uuid,
     nodes: dataflow.nodes,
     socketDir: stateDir(record),
+    descriptor: dataflow.descriptor,
     onWarning: (node, message) => log.warn(`${record.name}${node ? `/${node}` : ""}: ${message}`),
     checkIntervalMs: dataflow.healthCheckIntervalMs,
     exitWhenNodesFinish: dataflow.exitWhenNodesFinish,
     hook: taps?.hook(record.uuid),
     params: (id) => record.request.params?.[id],
+    onStopRequest: onStopRequest && (() => onStopRequest()),
   });
 }
 
@@ -182,6 +185,7 @@ function startReload(
   onChange: () => void,
   warnings: string[],
   taps: BrokerTaps | undefined,
+  onStopRequest?: () => void,
 ): HotReload | undefined {
   const req = record.request;
   if (!req.hot_reload) return undefined;
@@ -196,7 +200,7 @@ function startReload(
         // Stored first: an adoption after a crash must rebuild the dataflow that runs.
         req.dataflow = next;
         onChange();
-        return await makePlane(record, log, taps, next);
+        return await makePlane(record, log, taps, next, onStopRequest);
       },
       report: (line, error) => {
         if (error) log.warn(`${record.name}: ${line}`);
@@ -222,9 +226,9 @@ function startReload(
  */
 export function supervisorFactory(log: Logger, taps?: BrokerTaps): SupervisorFactory {
   return {
-    async start(record, onChange) {
+    async start(record, onChange, onStopRequest) {
       const warnings: string[] = [];
-      const plane = await makePlane(record, log, taps);
+      const plane = await makePlane(record, log, taps, undefined, onStopRequest);
       let runtime: DataflowRuntime;
       try {
         runtime = await DataflowRuntime.start(options(record, plane, onChange, log, warnings));
@@ -236,21 +240,21 @@ export function supervisorFactory(log: Logger, taps?: BrokerTaps): SupervisorFac
       const failedNodes = runtime.snapshot().nodes
         .filter((n) => n.status === "Failed" && n.reason !== null && n.pid === null)
         .map((n) => ({ id: n.id, reason: n.reason! }));
-      const reload = startReload(runtime, record, log, onChange, warnings, taps);
+      const reload = startReload(runtime, record, log, onChange, warnings, taps, onStopRequest);
       return { supervised: wrap(runtime, record, reload, taps), failedNodes, warnings };
     },
-    async adopt(record, onChange) {
+    async adopt(record, onChange, onStopRequest) {
       const snapshot = record.runtime as DataflowSnapshot | null;
       if (!snapshot || !Array.isArray(snapshot.nodes)) {
         throw new Error("the registry holds no process information for it");
       }
-      const plane = await makePlane(record, log, taps);
+      const plane = await makePlane(record, log, taps, undefined, onStopRequest);
       try {
         const runtime = await DataflowRuntime.adopt(
           options(record, plane, onChange, log),
           snapshot,
         );
-        const reload = startReload(runtime, record, log, onChange, [], taps);
+        const reload = startReload(runtime, record, log, onChange, [], taps, onStopRequest);
         return wrap(runtime, record, reload, taps);
       } catch (err) {
         await plane.close();

@@ -73,7 +73,11 @@ export class Daemon {
       );
       if (!ACTIVE.has(record.status)) continue;
       try {
-        const supervised = await this.factory.adopt(record, () => this.changed(record.uuid));
+        const supervised = await this.factory.adopt(
+          record,
+          () => this.changed(record.uuid),
+          () => this.stopRequested(record),
+        );
         this.track(record, supervised);
         this.log.info(`re-adopted dataflow ${record.name} (${record.uuid})`);
         // None of its processes survived (a power loss): let it end before anyone looks.
@@ -134,6 +138,15 @@ export class Daemon {
     }
     this.log.info(`saved ${active.length} dataflows to ${dumpPath()}`);
     return { path: dumpPath(), saved: active.map((r) => ({ name: r.name, file: r.file })) };
+  }
+
+  /** A node of the dataflow asked to stop it all (an operator's STOP_ALL): a user's stop. */
+  private stopRequested(record: DataflowRecord): void {
+    if (!ACTIVE.has(record.status) || this.stops.has(record.uuid)) return;
+    this.log.info(`${record.name}: a node asked to stop the dataflow`);
+    void this.stop(record, {}, () => {}).catch((err) =>
+      this.log.warn(`${record.name}: stop failed: ${errorMessage(err)}`)
+    );
   }
 
   private changed(uuid: string): void {
@@ -207,6 +220,7 @@ export class Daemon {
       const { supervised, failedNodes, warnings } = await this.factory.start(
         record,
         () => this.changed(uuid),
+        () => this.stopRequested(record),
       );
       this.track(record, supervised);
       await this.registry.save();

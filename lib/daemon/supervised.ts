@@ -47,6 +47,8 @@ export interface SupervisorFactory {
   start(
     record: DataflowRecord,
     onChange: () => void,
+    /** A node asked to stop the whole dataflow (an operator's STOP_ALL). */
+    onStopRequest?: () => void,
   ): Promise<{
     supervised: Supervised;
     failedNodes: { id: string; reason: string }[];
@@ -54,5 +56,9 @@ export interface SupervisorFactory {
     warnings: string[];
   }>;
   /** Re-attaches to the nodes of `record` that still run (same pid and start time). */
-  adopt(record: DataflowRecord, onChange: () => void): Promise<Supervised>;
+  adopt(
+    record: DataflowRecord,
+    onChange: () => void,
+    onStopRequest?: () => void,
+  ): Promise<Supervised>;
 }

@@ -21,6 +21,7 @@ import {
   Frame,
   nowNs,
   splitIdentified,
+  type StopCause,
 } from "../../node/ts/frames.ts";
 import { Kind } from "../../node/ts/values.ts";
 import { EventQueue, type InputCounters } from "./queue.ts";
@@ -53,6 +54,8 @@ const MAX_PENDING_ERRORS = 16;
 /** What the broker reports to its owner. */
 export interface BrokerHooks {
   onWarning(nodeId: string | undefined, message: string): void;
+  /** A node asked to stop the whole dataflow (an operator returned STOP_ALL). */
+  onStopRequest?(nodeId: string): void;
 }
 
 /** How the broker behaves (see the module comment). */
@@ -238,7 +241,7 @@ export class Broker {
     node.welcomed = true;
     const prefix = this.files.registerConnection(node.spec.id, conn);
     conn.batch.text(Frame.WELCOME, JSON.stringify({ shm_prefix: prefix }));
-    if (this.#stopping) this.#queueStop(node);
+    if (this.#stopping) this.#queueStop(node, "MANUAL");
     else if (this.#inputsDone(node)) this.#stopForClosedInputs(node);
     conn.flush();
     this.#deliver(node);
@@ -254,7 +257,7 @@ export class Broker {
   #stopForClosedInputs(node: NodeState): void {
     if (node.hasTimers && !this.#options.exitWhenNodesFinish) return;
     if (node.stopQueued || node.finished) return;
-    this.#queueStop(node);
+    this.#queueStop(node, "ALL_INPUTS_CLOSED");
     for (const listener of this.#listeners) listener.inputsClosed(node.spec.id);
   }
 
@@ -280,6 +283,18 @@ export class Broker {
       case Frame.READY:
         node.ready = true;
         this.#deliver(node);
+        return undefined;
+      case Frame.POLL:
+        // Answered at once: the events waiting now (if any), then POLLED. No READY remains.
+        if (!node.welcomed) return "POLL before WELCOME";
+        node.ready = true;
+        this.#deliver(node);
+        node.ready = false;
+        conn.batch.empty(Frame.POLLED);
+        conn.flush();
+        return undefined;
+      case Frame.STOP_ALL:
+        this.#hooks.onStopRequest?.(node.spec.id);
         return undefined;
       case Frame.OUTPUT:
         return this.#onOutput(node, body);
@@ -390,17 +405,17 @@ export class Broker {
     this.#deliver(node);
   }
 
-  #queueStop(node: NodeState): void {
+  #queueStop(node: NodeState, cause: StopCause): void {
     if (node.stopQueued || node.finished) return;
     node.stopQueued = true;
-    node.queue.push({ type: Frame.STOP });
+    node.queue.push({ type: Frame.STOP, text: cause });
     this.#deliver(node);
   }
 
   /** Sends every waiting event if the node asked for events and may have them. */
-  #deliver(node: NodeState): void {
+  #deliver(node: NodeState): boolean {
     const conn = node.conn;
-    if (!node.ready || !conn || !node.welcomed || node.queue.length === 0) return;
+    if (!node.ready || !conn || !node.welcomed || node.queue.length === 0) return false;
     node.ready = false;
     const batch = conn.batch;
     for (const entry of node.queue.takeAll()) {
@@ -417,13 +432,17 @@ export class Broker {
         case Frame.INPUT_RECOVERED:
           batch.text(entry.type, entry.input!);
           break;
+        case Frame.STOP:
+          batch.text(Frame.STOP, entry.text ?? "");
+          break;
         default:
-          // STOP and the events of lib/taps (NODE_RESTARTED, PARAM_UPDATE) with their body.
+          // The events of lib/taps (NODE_RESTARTED, PARAM_UPDATE) carry a body.
           if (entry.text !== undefined) batch.text(entry.type, entry.text);
           else batch.empty(entry.type);
       }
     }
     conn.flush();
+    return true;
   }
 
   /** The connection of `node` ended (it may reconnect after a restart). */
@@ -537,7 +556,7 @@ export class Broker {
     const reached = new Set<string>();
     for (const node of this.nodes.values()) {
       if (!node.conn || node.finished) continue;
-      if (node.welcomed) this.#queueStop(node);
+      if (node.welcomed) this.#queueStop(node, "MANUAL");
       // Not yet welcomed (barrier pending): STOP follows the WELCOME, sent right away.
       else this.#welcome(node);
       reached.add(node.spec.id);
@@ -550,7 +569,7 @@ export class Broker {
     const node = this.nodes.get(nodeId);
     if (!node?.conn || node.finished) return false;
     // Not yet welcomed (barrier pending): the STOP waits in its queue for the WELCOME.
-    this.#queueStop(node);
+    this.#queueStop(node, "MANUAL");
     return true;
   }
 

@@ -24,6 +24,11 @@ export type { PlaneHook, PlaneInput, PlaneNode, PlanePort, PlaneSnapshot } from 
 
 /** A connection must say HELLO within this time. */
 const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * A descriptor larger than this travels in a file instead of DORA_NODE_CONFIG: one environment
+ * variable may hold at most 128 KiB on Linux, and every node's config repeats it.
+ */
+const INLINE_DESCRIPTOR_MAX = 32 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -57,7 +62,8 @@ export async function createDataPlane(
   const shm = await prepareShm();
   const files = new SharedFiles(shm.dir);
   const tokens = new Map(opts.nodes.map((n) => [n.id, randomToken()]));
-  const configs = new Map<string, string>();
+  const configs = new Map<string, NodeConfig>();
+  const descriptor = await shareDescriptor(opts);
   for (const spec of opts.nodes) {
     const config: NodeConfig = {
       protocol: PROTOCOL_VERSION,
@@ -73,8 +79,12 @@ export async function createDataPlane(
       outputs: [...spec.outputs],
       shm_dir: shm.dir,
       shm_threshold: shm.threshold,
+      ...descriptor.fields,
+      restart_count: 0,
     };
-    configs.set(spec.id, JSON.stringify(config));
+    const entry = nodeEntry(opts.descriptor, spec.operator?.node ?? spec.id);
+    if (JSON.stringify(entry).length <= INLINE_DESCRIPTOR_MAX) config.node_config = entry;
+    configs.set(spec.id, config);
   }
 
   let listener: Deno.UnixListener;
@@ -87,7 +97,13 @@ export async function createDataPlane(
     throw new Error(`cannot listen on ${socket.path}: ${errorMessage(err)}`);
   }
 
-  const broker = new Broker(opts.nodes, tokens, files, opts, {
+  const broker = new Broker(opts.nodes, tokens, files, {
+    onWarning: opts.onWarning,
+    onStopRequest: (nodeId) => {
+      if (opts.onStopRequest) opts.onStopRequest(nodeId);
+      else opts.onWarning(nodeId, `node '${nodeId}' asked to stop the dataflow; ignored here`);
+    },
+  }, {
     startupTimeoutMs: settings.startupTimeoutMs(),
     checkIntervalMs: opts.checkIntervalMs,
     exitWhenNodesFinish: opts.exitWhenNodesFinish,
@@ -224,19 +240,22 @@ export async function createDataPlane(
   for (const spec of opts.nodes.filter((n) => n.kind === "dynamic")) {
     await Deno.mkdir(dynamicDir, { recursive: true, mode: 0o700 });
     const path = `${dynamicDir}/${spec.id}.json`;
-    await Deno.writeTextFile(path, configs.get(spec.id)!, { mode: 0o600 });
-    dynamicFiles.push([path, configs.get(spec.id)!]);
+    const text = JSON.stringify(configs.get(spec.id)!);
+    await Deno.writeTextFile(path, text, { mode: 0o600 });
+    dynamicFiles.push([path, text]);
   }
 
   const plane: DataPlane = {
-    nodeEnv(nodeId, baseEnv) {
+    nodeEnv(nodeId, baseEnv, restarts = 0) {
       const config = configs.get(nodeId);
       if (config === undefined) throw new Error(`the dataflow has no node '${nodeId}'`);
       const path = baseEnv.PYTHONPATH ? `${libDir}:${baseEnv.PYTHONPATH}` : libDir;
       const params = opts.params?.(nodeId);
-      const text = params && Object.keys(params).length > 0
-        ? JSON.stringify({ ...JSON.parse(config), params })
-        : config;
+      const text = JSON.stringify({
+        ...config,
+        ...(restarts ? { restart_count: restarts } : {}),
+        ...(params && Object.keys(params).length > 0 ? { params } : {}),
+      });
       return { DORA_NODE_CONFIG: text, PYTHONPATH: path };
     },
     nodeSpawned(nodeId) {
@@ -298,6 +317,7 @@ export async function createDataPlane(
       await Deno.remove(socket.path).catch(() => {});
       if (socket.ownDir) await Deno.remove(socket.ownDir, { recursive: true }).catch(() => {});
       await files.close();
+      if (descriptor.file) await Deno.remove(descriptor.file).catch(() => {});
       for (const [path, text] of dynamicFiles) {
         // Another dataflow with a dynamic node of the same id may have taken the file over.
         const current = await Deno.readTextFile(path).catch(() => undefined);
@@ -306,4 +326,27 @@ export async function createDataPlane(
     },
   };
   return plane;
+}
+
+/**
+ * The config fields that hand the dataflow descriptor to nodes: inline when small, else in a
+ * private file next to the socket (removed with the plane).
+ */
+async function shareDescriptor(
+  opts: DataPlaneOptions,
+): Promise<{ fields: Partial<NodeConfig>; file?: string }> {
+  if (opts.descriptor === undefined) return { fields: {} };
+  const text = JSON.stringify(opts.descriptor);
+  if (text.length <= INLINE_DESCRIPTOR_MAX) return { fields: { descriptor: opts.descriptor } };
+  const file = `${opts.socketDir}/${opts.dataflowId}.descriptor.json`;
+  await Deno.writeTextFile(file, text, { mode: 0o600 });
+  return { fields: { descriptor_file: file }, file };
+}
+
+/** The YAML entry of node `id` in the descriptor (what `node_config()` returns), or `{}`. */
+function nodeEntry(descriptor: unknown, id: string): Record<string, unknown> {
+  const nodes = (descriptor as { nodes?: unknown } | undefined)?.nodes;
+  if (!Array.isArray(nodes)) return {};
+  const entry = nodes.find((n) => (n as { id?: unknown })?.id === id);
+  return entry && typeof entry === "object" ? entry as Record<string, unknown> : {};
 }

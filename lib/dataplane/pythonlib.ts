@@ -6,7 +6,18 @@
 import { doraHome, ensureDoraHome, VERSION } from "../config.ts";
 
 /** The files of the `dora` package, relative to node/python/dora/. */
-export const PYTHON_FILES = ["__init__.py", "_protocol.py", "_node.py", "_shm.py"] as const;
+export const PYTHON_FILES = [
+  "__init__.py",
+  "_arrow.py",
+  "_config.py",
+  "_info.py",
+  "_logging.py",
+  "_node.py",
+  "_operator.py",
+  "_protocol.py",
+  "_shm.py",
+  "_status.py",
+] as const;
 
 const cached = new Map<string, Promise<string>>();
 

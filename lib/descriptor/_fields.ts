@@ -9,7 +9,14 @@ import { type Ctx, describe, type Field, isEmpty, scalarText } from "./_yaml.ts"
 import { expandVars } from "./env_expand.ts";
 import { parseInputSource } from "./input_source.ts";
 import { splitShellWords } from "./shell_words.ts";
-import type { InputSource, Position, QueuePolicy, ResourceLimits, RestartPolicy } from "./types.ts";
+import type {
+  InputSource,
+  InputSpec,
+  Position,
+  QueuePolicy,
+  ResourceLimits,
+  RestartPolicy,
+} from "./types.ts";
 import { keysAt } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 
@@ -69,6 +76,18 @@ export function readInputs(ctx: Ctx, field: Field, owner: string): InputDraft[] 
     if (idOk && input) out.push(input);
   }
   return out;
+}
+
+/** The resolved inputs of a node (or operator) from their drafts. */
+export function inputSpecs(drafts: InputDraft[]): Record<string, InputSpec> {
+  const inputs: Record<string, InputSpec> = {};
+  for (const input of drafts) {
+    const spec: InputSpec = { raw: input.raw, source: input.source, queueSize: input.queueSize };
+    if (input.queuePolicy) spec.queuePolicy = input.queuePolicy;
+    if (input.timeoutMs !== undefined) spec.timeoutMs = input.timeoutMs;
+    inputs[input.id] = spec;
+  }
+  return inputs;
 }
 
 function readInput(ctx: Ctx, entry: Field, owner: string): InputDraft | undefined {

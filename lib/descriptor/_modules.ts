@@ -11,7 +11,14 @@
  * `ModuleFiles`; the rules are pure.
  */
 import { dirname } from "node:path";
-import { isMap, isScalar, isSeq, type YAMLMap, type YamlNode } from "../../deps/yaml.ts";
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  type YAMLMap,
+  type YamlNode,
+} from "../../deps/yaml.ts";
 import { checkId, readBuild, readEnv, readInputs } from "./_fields.ts";
 import {
   type Header,
@@ -20,7 +27,7 @@ import {
   type ModuleScope,
   realModuleFiles,
 } from "./_module_file.ts";
-import { readParams, rewriteInner } from "./_module_rewrite.ts";
+import { paramEnv, readParams, rewriteInner } from "./_module_rewrite.ts";
 import {
   findPair,
   idOf,
@@ -35,6 +42,30 @@ import { didYouMean } from "./suggest.ts";
 
 export { MAX_MODULE_BYTES, type ModuleFiles, realModuleFiles } from "./_module_file.ts";
 export { MODULE_INPUT, paramEnv } from "./_module_rewrite.ts";
+
+/**
+ * The flat dataflow as plain data: the file's own keys, its nodes replaced by the expanded ones
+ * (what `dora expand` prints, and what nodes get as `dataflow_descriptor()`).
+ */
+export function flatDescriptor(doc: Document, nodes: FlatNode[]): Record<string, unknown> {
+  const root = (doc.toJS() ?? {}) as Record<string, unknown>;
+  root.nodes = nodes.map((node) => {
+    const item = (node.item?.toJS(node.ctx.doc) ?? {}) as Record<string, unknown>;
+    if (node.modules.length === 0) return item;
+    const env = {
+      ...node.moduleEnv,
+      ...(item.env as Record<string, unknown> | undefined),
+      ...paramEnv(node.params),
+    };
+    if (Object.keys(env).length > 0) item.env = env;
+    if (node.buildBefore.length > 0) {
+      const own = typeof item.build === "string" ? [item.build.trimEnd()] : [];
+      item.build = [...node.buildBefore, ...own].join("\n");
+    }
+    return item;
+  });
+  return root;
+}
 
 /** Deepest nesting of modules. */
 export const MAX_MODULE_DEPTH = 8;

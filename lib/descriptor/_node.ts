@@ -1,6 +1,6 @@
 /**
  * Reading one entry of `nodes:` into a draft: every field type-checked, unknown keys reported,
- * the older `custom:` form folded into the flat one, `operator(s):` checked for structure.
+ * the older `custom:` form folded into the flat one, `operator(s):` read by _operators.ts.
  * Cross-node rules (unique ids, input sources) and file-system checks come later. Pure.
  */
 import { isMap, isScalar, type YAMLMap, type YamlNode } from "../../deps/yaml.ts";
@@ -17,28 +17,15 @@ import {
   readOutputs,
   readRestartPolicy,
 } from "./_fields.ts";
+import { type OperatorDraft, readOperators } from "./_operators.ts";
 import { applySchema, readSettings, type SettingsDraft } from "./_settings.ts";
-import { readOtherSources } from "./_sources.ts";
+import { checkUnsupportedSources } from "./_sources.ts";
 import { type Ctx, describe, type Field, scalarText } from "./_yaml.ts";
 import { keysAt } from "./schema.ts";
 import type { Position, ResourceLimits, RestartPolicy } from "./types.ts";
 
 const NODE_KEYS = keysAt("node");
 const CUSTOM_KEYS = ["source", "args", "envs", "build", "send_stdout_as", "inputs", "outputs"];
-const OPERATOR_KEYS = [
-  "id",
-  "name",
-  "description",
-  "inputs",
-  "outputs",
-  "python",
-  "shared-library",
-  "wasm",
-  "build",
-  "send_stdout_as",
-];
-const PYTHON_SOURCE_KEYS = ["source", "conda_env"];
-const OPERATOR_SOURCES = ["python", "shared-library", "wasm"];
 
 /** A node as read from the file; `ok` is false once any of its own problems was reported. */
 export interface NodeDraft {
@@ -68,6 +55,8 @@ export interface NodeDraft {
   fromGit: boolean;
   /** The file the node is written in (a module's nodes live in the module file). */
   ctx: Ctx;
+  /** `operator:` / `operators:`: one node process per operator. */
+  operators?: OperatorDraft[];
   ok: boolean;
 }
 
@@ -127,9 +116,24 @@ export function readNode(
   readCommon(ctx, fields, draft, owner, defaults);
   const custom = fields.get("custom");
   if (custom) readCustom(ctx, custom, fields, draft, owner, defaults);
-  readGit(ctx, fields);
-  readOperators(ctx, fields, draft, owner);
-  readOtherSources(ctx, fields);
+  checkUnsupportedSources(ctx, fields);
+  const operators = readOperators(ctx, fields, owner, draft.id);
+  if (operators) {
+    draft.operators = operators.operators;
+    draft.inputs.push(...operators.inputs);
+    for (const name of operators.referable) draft.referable.add(name);
+    if (fields.has("operators")) {
+      for (const key of ["send_stdout_as", "send_logs_as"]) {
+        const field = fields.get(key);
+        if (!field) continue;
+        ctx.report(
+          field.keyNode,
+          `'${key}' of a node with 'operators' has no single process to take it from (each ` +
+            "operator runs as its own): set it on the operator whose output it is",
+        );
+      }
+    }
+  }
   draft.settings = readSettings(ctx, fields);
   if (draft.settings.sendLogsAs) draft.referable.add(draft.settings.sendLogsAs.value);
   const params = fields.get("params");
@@ -150,7 +154,7 @@ export function readNode(
   draft.limits = readLimits(ctx, fields.get("cpu_limit"), fields.get("memory_limit"));
 
   const operatorKey = fields.get("operator") ?? fields.get("operators");
-  const otherSource = fields.has("hub") || fields.has("ros2");
+  const otherSource = fields.has("hub") || fields.has("ros2"); // reported as not supported
   if (!fields.has("path") && !operatorKey && !custom && !otherSource) {
     ctx.report(item, `${owner} has no 'path': say which program runs it`);
   }
@@ -232,115 +236,4 @@ function readCustom(
   }
   if (!inner.has("source")) ctx.report(map, `'custom' of ${owner} has no 'source'`);
   readCommon(ctx, inner, draft, owner, defaults, "envs");
-}
-
-/** `git` with one of `branch`/`tag`/`rev`: checked, then reported as not supported. */
-function readGit(ctx: Ctx, fields: Map<string, Field>): void {
-  const git = fields.get("git");
-  const revs = ["branch", "tag", "rev"].flatMap((key) => fields.get(key) ?? []);
-  for (const field of revs) {
-    ctx.string(field);
-    if (!git) ctx.report(field.keyNode, `'${field.key}' only applies together with 'git'`);
-  }
-  if (revs.length > 1) {
-    ctx.report(revs[1]!.keyNode, "give only one of 'branch', 'tag' and 'rev'");
-  }
-  if (git && ctx.string(git) !== undefined) {
-    ctx.report(
-      git.keyNode,
-      "'git' sources are not supported by dora for Deno: clone the repository yourself " +
-        "and point 'path' at the program",
-    );
-  }
-}
-
-/**
- * `operator:` / `operators:`: checked like nodes (so their inputs and outputs join the graph),
- * then reported, because this implementation runs nodes only.
- */
-function readOperators(
-  ctx: Ctx,
-  fields: Map<string, Field>,
-  draft: NodeDraft,
-  owner: string,
-): void {
-  const single = fields.get("operator");
-  const many = fields.get("operators");
-  const key = single ?? many;
-  if (!key) return;
-  if (single && many) ctx.report(many.keyNode, "use either 'operator' or 'operators', not both");
-  if (fields.has("path")) {
-    ctx.report(fields.get("path")!.keyNode, `use either 'path' or '${key.key}', not both`);
-  }
-  if (single) {
-    const map = ctx.map(single, "'operator'");
-    const op = map && readOperator(ctx, map, `the operator of ${owner}`, false);
-    if (op) {
-      draft.inputs.push(...op.inputs);
-      for (const out of op.outputs) draft.referable.add(out.id);
-    }
-  } else if (many) {
-    const seq = ctx.list(many, "'operators'", "a list of operators");
-    const seen = new Map<string, Position>();
-    for (const item of seq ? ctx.items(seq) : []) {
-      if (!isMap(item)) {
-        ctx.report(item ?? seq, `each operator must be a mapping, found ${describe(item)}`);
-        continue;
-      }
-      const op = readOperator(ctx, item, `an operator of ${owner}`, true);
-      if (!op?.id) continue;
-      const first = seen.get(op.id.value);
-      if (first) {
-        ctx.report(
-          op.id.at,
-          `duplicate operator id '${op.id.value}' (first defined at line ${first.line})`,
-        );
-        continue;
-      }
-      seen.set(op.id.value, op.id.at);
-      draft.inputs.push(...op.inputs);
-      for (const out of op.outputs) draft.referable.add(`${op.id.value}/${out.id}`);
-    }
-  }
-  ctx.report(
-    key.keyNode,
-    `${owner} uses operators, which dora for Deno does not run: ` +
-      "make it a node with 'path' (e.g. path: my_operator.py) instead",
-  );
-}
-
-function readOperator(ctx: Ctx, map: YAMLMap, owner: string, needId: boolean) {
-  const fields = ctx.fields(map, OPERATOR_KEYS, `in ${owner}`);
-  let id: { value: string; at: Position } | undefined;
-  const idField = fields.get("id");
-  if (idField) {
-    const text = ctx.string(idField, "'id'");
-    const at = ctx.valuePos(idField);
-    if (text !== undefined && checkId(ctx, text, at, "operator id")) id = { value: text, at };
-  } else if (needId) ctx.report(map, `${owner} has no 'id'`);
-  const label = id ? `operator '${id.value}'` : owner;
-  const sources = OPERATOR_SOURCES.flatMap((key) => fields.get(key) ?? []);
-  if (sources.length === 0) {
-    ctx.report(map, `${label} needs one of 'python', 'shared-library' or 'wasm'`);
-  } else if (sources.length > 1) {
-    ctx.report(sources[1]!.keyNode, `give only one of 'python', 'shared-library' and 'wasm'`);
-  }
-  for (const source of sources) {
-    if (source.key === "python" && isMap(source.value)) {
-      const python = ctx.fields(source.value, PYTHON_SOURCE_KEYS, `in 'python' of ${label}`);
-      for (const field of python.values()) ctx.string(field);
-      if (!python.has("source")) ctx.report(source.value, `'python' of ${label} has no 'source'`);
-    } else ctx.string(source);
-  }
-  for (const key of ["name", "description", "build", "send_stdout_as"]) {
-    const field = fields.get(key);
-    if (field) ctx.string(field);
-  }
-  const inputs = fields.get("inputs");
-  const outputs = fields.get("outputs");
-  return {
-    id,
-    inputs: inputs ? readInputs(ctx, inputs, label) : [],
-    outputs: outputs ? readOutputs(ctx, outputs, label) : [],
-  };
 }

@@ -1,16 +1,22 @@
 /**
- * Node sources dora for Deno cannot run, other than `git` and operators (see `_node.ts`):
- * `hub:` packages and declarative `ros2:` bridges. Each is reported with what to do instead
- * (the text lives in the schema table). Pure.
+ * Node sources dora for Deno does not run (`git:` with `branch`/`tag`/`rev`, `hub:`, `ros2:`):
+ * checked for shape here; that each is not supported, and what to do instead, is reported from
+ * the schema table (schema.ts, through `applySchema`). Pure.
  */
 import type { Ctx, Field } from "./_yaml.ts";
-import { keyInfo, unsupportedMessage } from "./schema.ts";
 
-/** Reports `hub` and `ros2` as not supported. */
-export function readOtherSources(ctx: Ctx, fields: Map<string, Field>): void {
-  for (const key of ["hub", "ros2"]) {
-    const field = fields.get(key);
-    const info = keyInfo("node", key);
-    if (field && info) ctx.report(field.keyNode, unsupportedMessage(info));
+/** Checks the shape of `git` (with `branch`/`tag`/`rev`) and `hub`. */
+export function checkUnsupportedSources(ctx: Ctx, fields: Map<string, Field>): void {
+  const git = fields.get("git");
+  const revs = ["branch", "tag", "rev"].flatMap((key) => fields.get(key) ?? []);
+  for (const field of revs) {
+    ctx.string(field);
+    if (!git) ctx.report(field.keyNode, `'${field.key}' only applies together with 'git'`);
   }
+  if (revs.length > 1) {
+    ctx.report(revs[1]!.keyNode, "give only one of 'branch', 'tag' and 'rev'");
+  }
+  if (git) ctx.string(git);
+  const hub = fields.get("hub");
+  if (hub) ctx.string(hub);
 }

@@ -5,7 +5,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { parseDocument, stringify } from "../../deps/yaml.ts";
-import { paramEnv } from "./_modules.ts";
+import { flatDescriptor } from "./_modules.ts";
 import { parseDataflow, parseDataflowBytes, type ParseOptions, type ParseResult } from "./mod.ts";
 
 /** The expanded dataflow as YAML, or the problems that prevent it. */
@@ -23,23 +23,7 @@ export async function expandDataflow(file: string, opts: ParseOptions = {}): Pro
 /** The flat file: the dataflow's own keys, its nodes replaced by the expanded ones. */
 function flatYaml(result: ParseResult): string {
   const { doc, nodes } = result.expanded!;
-  const root = (doc.toJS() ?? {}) as Record<string, unknown>;
-  root.nodes = nodes.map((node) => {
-    const item = (node.item?.toJS(node.ctx.doc) ?? {}) as Record<string, unknown>;
-    if (node.modules.length === 0) return item;
-    const env = {
-      ...node.moduleEnv,
-      ...(item.env as Record<string, unknown> | undefined),
-      ...paramEnv(node.params),
-    };
-    if (Object.keys(env).length > 0) item.env = env;
-    if (node.buildBefore.length > 0) {
-      const own = typeof item.build === "string" ? [item.build.trimEnd()] : [];
-      item.build = [...node.buildBefore, ...own].join("\n");
-    }
-    return item;
-  });
-  return stringify(root, { lineWidth: 0 });
+  return stringify(flatDescriptor(doc, nodes), { lineWidth: 0 });
 }
 
 /**

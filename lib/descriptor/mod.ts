@@ -10,8 +10,8 @@
  *   are reported: checking a half-parsed tree would mostly report noise.
  * - Which dora 1.0 keys are implemented, checked only, accepted without effect (a note) or not
  *   supported (a problem) is the schema table's business (schema.ts).
- * - `operator:`/`operators:` and `git:` nodes are checked for structure, then reported as not
- *   supported: this implementation runs nodes only, and `Dataflow` has no way to describe them.
+ * - Python operators (`operator:`/`operators:`) become one node process each (_operators.ts);
+ *   shared-library operators and `git:`/`hub:`/`ros2:` sources are reported as not supported.
  * - `module:` nodes are expanded first (_modules.ts); problems inside a module file name that
  *   file. Problems of the dataflow file come first, then those of module files.
  * - A node with `build:` may name a program that does not exist yet (the build makes it).
@@ -22,13 +22,15 @@
 import { dirname, resolve } from "node:path";
 import { type Document, LineCounter, parseDocument } from "../../deps/yaml.ts";
 import { DoraError, errorMessage } from "../errors.ts";
+import { inputSpecs } from "./_fields.ts";
 import { checkGraph } from "./_graph.ts";
-import type { FlatNode, ModuleFiles } from "./_modules.ts";
+import { flatDescriptor, type FlatNode, type ModuleFiles } from "./_modules.ts";
 import type { NodeDraft } from "./_node.ts";
+import { resolveOperators, routeOperatorOutputs } from "./_operators.ts";
 import { type FileProbe, resolveProgram } from "./_program.ts";
 import { readTopLevel } from "./_top.ts";
 import { Ctx } from "./_yaml.ts";
-import type { Dataflow, InputSpec, NodeSpec, Problem } from "./types.ts";
+import type { Dataflow, NodeSpec, Problem } from "./types.ts";
 
 export type * from "./types.ts";
 export { splitShellWords } from "./shell_words.ts";
@@ -104,7 +106,9 @@ export async function parseDataflowBytes(
   await checkChecksums(top.drafts, nodes);
   const notes = sorted(ctx.notes, file);
   if (ctx.problems.length > 0) return { problems: sorted(ctx.problems, file), notes };
-  const dataflow: Dataflow = { file: absolute, dir, nodes };
+  // Nodes get the file as it runs: module nodes replaced by their inner nodes.
+  const descriptor = flatDescriptor(doc, top.flat);
+  const dataflow: Dataflow = { file: absolute, dir, nodes, descriptor };
   if (top.healthCheckIntervalMs !== undefined) {
     dataflow.healthCheckIntervalMs = top.healthCheckIntervalMs;
   }
@@ -180,7 +184,32 @@ function keyAt(text: string, offset: number): string {
 
 function resolveNodes(ctx: Ctx, drafts: NodeDraft[], dir: string, probe: FileProbe): NodeSpec[] {
   const nodes: NodeSpec[] = [];
+  const ids = new Set(drafts.flatMap((d) => d.id ?? []));
+  const multiOperator = new Set<string>();
   for (const draft of drafts) {
+    if (draft.operators) {
+      if (!draft.ok || draft.id === undefined) continue;
+      const base = {
+        id: draft.id,
+        env: draft.env,
+        build: draft.build,
+        position: draft.position,
+        sendStdoutAs: draft.sendStdoutAs?.value,
+      };
+      const specs = resolveOperators(draft.ctx, base, draft.operators, dir, probe, ids);
+      for (const spec of specs) {
+        if (draft.restartPolicy) spec.restartPolicy = draft.restartPolicy;
+        if (draft.deploy) spec.deploy = draft.deploy;
+        if (draft.limits) spec.limits = draft.limits;
+        // The node's settings apply to each of its operators; an operator's own logs win.
+        const own = spec.logs;
+        applySettings(spec, draft);
+        if (own) spec.logs = { ...spec.logs, ...own };
+      }
+      if (!draft.operators[0]?.single) multiOperator.add(draft.id);
+      nodes.push(...specs);
+      continue;
+    }
     if (!draft.path || draft.fromGit) continue;
     const resolved = resolveProgram(draft.path.value, dir, draft.build.length > 0, probe);
     if (!resolved.ok) {
@@ -201,13 +230,7 @@ function resolveNodes(ctx: Ctx, drafts: NodeDraft[], dir: string, probe: FilePro
       args = [draft.argsLine];
     }
     if (!draft.ok || draft.id === undefined) continue;
-    const inputs: Record<string, InputSpec> = {};
-    for (const input of draft.inputs) {
-      const spec: InputSpec = { raw: input.raw, source: input.source, queueSize: input.queueSize };
-      if (input.queuePolicy) spec.queuePolicy = input.queuePolicy;
-      if (input.timeoutMs !== undefined) spec.timeoutMs = input.timeoutMs;
-      inputs[input.id] = spec;
-    }
+    const inputs = inputSpecs(draft.inputs);
     const node: NodeSpec = {
       id: draft.id,
       path: draft.path.value,
@@ -227,6 +250,7 @@ function resolveNodes(ctx: Ctx, drafts: NodeDraft[], dir: string, probe: FilePro
     applySettings(node, draft);
     nodes.push(node);
   }
+  routeOperatorOutputs(nodes, multiOperator);
   return nodes;
 }
 

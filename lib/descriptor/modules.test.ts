@@ -92,6 +92,10 @@ Deno.test("modules: ids prefixed, ports and siblings wired, paths from the modul
     // The module's build runs before each inner node's own.
     assert.deepEqual(doubler!.build, ["pip install -r requirements.txt"]);
     assert.deepEqual(filter!.build, ["pip install -r requirements.txt", "pip install numpy"]);
+    // Nodes get the flat file (`dataflow_descriptor()`), where each finds its own entry.
+    const descriptor = dataflow!.descriptor as { env: unknown; nodes: { id: string }[] };
+    assert.deepEqual(descriptor.env, { TOP: "top" });
+    assert.deepEqual(descriptor.nodes.map((n) => n.id), ids);
   });
 });
 

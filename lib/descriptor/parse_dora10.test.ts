@@ -236,10 +236,11 @@ Deno.test("dora/logs of a node that does not exist; unsupported sources are name
   assert.deepEqual(problems, [
     "dataflow.yml:5:13: input 'logs' listens to the logs of node 'sensr', which does not exist " +
     "(did you mean 'sensor'?)",
-    "dataflow.yml:9:5: 'hub' is not supported by dora for Deno: install the package yourself and " +
-    "point 'path' at its program",
-    "dataflow.yml:11:5: 'ros2' is not supported by dora for Deno: write a node that talks to ROS " +
-    "2 (e.g. with rclpy) and exchanges messages with dora",
+    "dataflow.yml:9:5: hub packages ('hub:') are not supported by dora for Deno: install the " +
+    "node yourself (e.g. 'build: pip install <package>') and point 'path' at its program",
+    "dataflow.yml:11:5: ROS 2 bridge nodes ('ros2:') are not supported by dora for Deno: write a " +
+    "Python node with 'path' that uses rclpy to publish or subscribe, and send what it receives " +
+    "as outputs",
   ]);
 });
 

@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import { DoraError } from "../errors.ts";
-import { problemsOf, withScratch } from "./_test_helpers.ts";
+import { withScratch } from "./_test_helpers.ts";
 import { loadDataflowOrThrow, parseDataflow } from "./mod.ts";
 
 const STUBS = { "a.py": "print(1)\n", "b.py": "print(2)\n" };
-
-/** Asserts the exact printed problems of `yaml`. */
-async function expectProblems(yaml: string, expected: string[], files = STUBS) {
-  assert.deepEqual(await problemsOf(yaml, files), expected);
-}
 
 Deno.test("problems: programs that cannot be found or run", async () => {
   await withScratch(
@@ -51,57 +46,6 @@ Deno.test("problems: programs that cannot be found or run", async () => {
         "dataflow.yml:19:5: node 'i' has no 'path': say which program runs it",
       ]);
     },
-  );
-});
-
-Deno.test("problems: operators and git are checked, then reported as unsupported", async () => {
-  await expectProblems(
-    `nodes:
-  - id: src
-    path: a.py
-    outputs: [tick]
-  - id: single
-    operator:
-      python: op.py
-      inputs:
-        t: src/tick
-      outputs: [out]
-  - id: runtime
-    operators:
-      - id: op1
-        shared-library: ../target/op
-        inputs:
-          x: single/out
-          y: src/nope
-        outputs: [status]
-      - python: x.py
-  - id: sink
-    path: b.py
-    inputs:
-      a: runtime/op1/status
-      b: single/out
-  - id: fetched
-    git: https://github.com/dora-rs/dora.git
-    branch: main
-    tag: v1
-    path: target/debug/node
-  - id: lonely
-    path: a.py
-    rev: abc123
-`,
-    [
-      "dataflow.yml:6:5: node 'single' uses operators, which dora for Deno does not run: make " +
-      "it a node with 'path' (e.g. path: my_operator.py) instead",
-      "dataflow.yml:12:5: node 'runtime' uses operators, which dora for Deno does not run: " +
-      "make it a node with 'path' (e.g. path: my_operator.py) instead",
-      "dataflow.yml:17:14: input 'y' comes from output 'nope' of node 'src', which has no such " +
-      "output (its outputs: tick)",
-      "dataflow.yml:19:9: an operator of node 'runtime' has no 'id'",
-      "dataflow.yml:26:5: 'git' sources are not supported by dora for Deno: clone the " +
-      "repository yourself and point 'path' at the program",
-      "dataflow.yml:28:5: give only one of 'branch', 'tag' and 'rev'",
-      "dataflow.yml:32:5: 'rev' only applies together with 'git'",
-    ],
   );
 });
 

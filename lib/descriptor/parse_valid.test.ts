@@ -211,7 +211,12 @@ Deno.test("parseDataflow resolves every node kind, field and default exactly", a
       }),
     ],
   };
-  assert.deepEqual(dataflow, expected);
+  const { descriptor, ...resolved } = dataflow;
+  assert.deepEqual(resolved, expected);
+  // The file itself, as plain data, travels along for the nodes' dataflow_descriptor().
+  const nodes = (descriptor as { nodes: Record<string, unknown>[] }).nodes;
+  assert.deepEqual(nodes.map((n) => n.id), dataflow.nodes.map((n) => n.id));
+  assert.equal(nodes[0]!.args, `--fps "30" --name 'front cam'`);
 });
 
 Deno.test("parseDataflow folds the older custom: form into the flat one", async () => {

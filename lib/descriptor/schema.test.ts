@@ -6,16 +6,27 @@ const README = new URL("../../README.md", import.meta.url);
 
 interface JsonSchema {
   properties: Record<string, unknown>;
-  $defs: Record<string, { properties?: Record<string, unknown>; anyOf?: unknown[] }>;
+  $defs: Record<
+    string,
+    { properties?: Record<string, unknown>; anyOf?: unknown[]; oneOf?: unknown[] }
+  >;
 }
 
 Deno.test("schema: every key of dora 1.0's JSON schema is in the table, in its place", async () => {
   const schema = JSON.parse(await Deno.readTextFile(REFERENCE)) as JsonSchema;
   const longInput = (schema.$defs.Input!.anyOf as { properties?: Record<string, unknown> }[])
     .find((form) => form.properties)!;
+  // An operator's keys, and its source (`python` or `shared-library`, one of them).
+  const operator = schema.$defs.OperatorDefinition!;
+  const operatorKeys = [
+    ...Object.keys(operator.properties!),
+    ...(operator.oneOf as { properties: Record<string, unknown> }[])
+      .flatMap((form) => Object.keys(form.properties)),
+  ];
   const places: [string, string[], string[]][] = [
     ["dataflow", Object.keys(schema.properties), keysAt("dataflow")],
     ["node", Object.keys(schema.$defs.Node!.properties!), keysAt("node")],
+    ["operator", operatorKeys, keysAt("operator")],
     ["input", Object.keys(longInput.properties!), keysAt("input")],
   ];
   for (const [place, reference, ours] of places) {

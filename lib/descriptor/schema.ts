@@ -11,6 +11,8 @@ export type Place =
   | "dataflow"
   /** An entry of `nodes:`. */
   | "node"
+  /** A node's `operator:`, or an entry of its `operators:`. */
+  | "operator"
   /** The long form of an input (`{source, queue_size, ...}`). */
   | "input"
   /** `deploy:` of the dataflow or of a node. */
@@ -46,9 +48,15 @@ export interface KeyInfo {
   legacy?: boolean;
   /** A key a `module:` node takes too (the others belong on the module's inner nodes). */
   moduleNode?: boolean;
+  /** `unsupported`: how its problem names the feature (default: the key, quoted). */
+  subject?: string;
 }
 
 const SINGLE_MACHINE = "dora for Deno runs every node on this machine";
+const OPERATOR_ALTERNATIVE = "write the operator in Python (python: my_operator.py), or build " +
+  "it as an executable node and give its 'path'";
+const OPERATOR_TYPES = "dora for Deno checks the type annotations of nodes, not yet those of " +
+  "operators";
 
 /** The table. Order: as a reader of the README would look for them. */
 export const SCHEMA: readonly KeyInfo[] = [
@@ -190,60 +198,62 @@ export const SCHEMA: readonly KeyInfo[] = [
   {
     place: "node",
     key: "operator",
-    status: "elsewhere",
-    meaning: "a single operator",
-    handler: "readOperators (lib/descriptor/_node.ts)",
+    status: "implemented",
+    meaning: "a single operator, run as the node's process (Python only, see below)",
   },
   {
     place: "node",
     key: "operators",
-    status: "elsewhere",
-    meaning: "several operators in one runtime",
-    handler: "readOperators (lib/descriptor/_node.ts)",
+    status: "implemented",
+    meaning: "several operators; each runs as its own node `<node>.<operator>` (Python only)",
   },
   {
     place: "node",
     key: "git",
-    status: "elsewhere",
+    status: "unsupported",
     meaning: "a git repository to clone and build",
-    handler: "readGit (lib/descriptor/_node.ts)",
+    subject: "'git' sources",
+    note: "clone the repository yourself (git clone, or a 'build' line) and point 'path' at " +
+      "the program in the clone",
   },
   {
     place: "node",
     key: "branch",
     status: "elsewhere",
     meaning: "the branch of `git`",
-    handler: "readGit (lib/descriptor/_node.ts)",
+    handler: "checkUnsupportedSources (lib/descriptor/_sources.ts)",
   },
   {
     place: "node",
     key: "tag",
     status: "elsewhere",
     meaning: "the tag of `git`",
-    handler: "readGit (lib/descriptor/_node.ts)",
+    handler: "checkUnsupportedSources (lib/descriptor/_sources.ts)",
   },
   {
     place: "node",
     key: "rev",
     status: "elsewhere",
     meaning: "the commit of `git`",
-    handler: "readGit (lib/descriptor/_node.ts)",
+    handler: "checkUnsupportedSources (lib/descriptor/_sources.ts)",
   },
   {
     place: "node",
     key: "hub",
-    status: "elsewhere",
+    status: "unsupported",
     meaning: "a dora hub package",
-    handler: "readOtherSources (lib/descriptor/_sources.ts)",
-    note: "install the package yourself and point 'path' at its program",
+    subject: "hub packages ('hub:')",
+    note: "install the node yourself (e.g. 'build: pip install <package>') and point 'path' " +
+      "at its program",
   },
   {
     place: "node",
     key: "ros2",
-    status: "elsewhere",
+    status: "unsupported",
     meaning: "a declarative ROS 2 bridge",
-    handler: "readOtherSources (lib/descriptor/_sources.ts)",
-    note: "write a node that talks to ROS 2 (e.g. with rclpy) and exchanges messages with dora",
+    subject: "ROS 2 bridge nodes ('ros2:')",
+    note: "write a Python node with 'path' that uses rclpy to publish or subscribe, and send " +
+      "what it receives as outputs",
   },
 
   // --- a node: data ---
@@ -416,6 +426,129 @@ export const SCHEMA: readonly KeyInfo[] = [
     legacy: true,
   },
 
+  // --- an operator (`operator:` or an entry of `operators:`) ---
+  {
+    place: "operator",
+    key: "id",
+    status: "implemented",
+    meaning: "operator id (optional for `operator:`)",
+  },
+  { place: "operator", key: "name", status: "implemented", meaning: "display name (metadata)" },
+  {
+    place: "operator",
+    key: "description",
+    status: "implemented",
+    meaning: "description (metadata)",
+  },
+  {
+    place: "operator",
+    key: "python",
+    status: "implemented",
+    meaning: "the Python file with `class Operator` (or `{source, conda_env}`)",
+  },
+  {
+    place: "operator",
+    key: "shared-library",
+    status: "unsupported",
+    meaning: "a compiled operator (C/C++/Rust)",
+    subject: "shared-library operators",
+    note: OPERATOR_ALTERNATIVE,
+  },
+  {
+    place: "operator",
+    key: "shared_library",
+    status: "unsupported",
+    meaning: "spelling of `shared-library` in dora's Python API",
+    subject: "shared-library operators",
+    note: OPERATOR_ALTERNATIVE,
+    legacy: true,
+  },
+  {
+    place: "operator",
+    key: "wasm",
+    status: "unsupported",
+    meaning: "a WebAssembly operator (older dora versions)",
+    subject: "WebAssembly operators",
+    note: OPERATOR_ALTERNATIVE,
+    legacy: true,
+  },
+  {
+    place: "operator",
+    key: "build",
+    status: "implemented",
+    meaning: "build commands (`dora build`)",
+  },
+  { place: "operator", key: "inputs", status: "implemented", meaning: "input id → source" },
+  {
+    place: "operator",
+    key: "outputs",
+    status: "implemented",
+    meaning: "the outputs it sends on",
+  },
+  {
+    place: "operator",
+    key: "send_stdout_as",
+    status: "implemented",
+    meaning: "every stdout line also becomes a message on this output",
+  },
+  {
+    place: "operator",
+    key: "send_logs_as",
+    status: "implemented",
+    meaning: "every structured log record becomes a JSON message on this output",
+  },
+  {
+    place: "operator",
+    key: "min_log_level",
+    status: "implemented",
+    meaning: "records below it are dropped",
+  },
+  {
+    place: "operator",
+    key: "max_log_size",
+    status: "implemented",
+    meaning: "the log file rotates at this size",
+  },
+  {
+    place: "operator",
+    key: "max_rotated_files",
+    status: "implemented",
+    meaning: "rotated log files kept (1-100, default 5)",
+  },
+  {
+    place: "operator",
+    key: "output_metadata",
+    status: "checked",
+    meaning: "metadata keys each output must carry (validated: outputs exist)",
+  },
+  {
+    place: "operator",
+    key: "pattern",
+    status: "checked",
+    meaning: "`service-server`, `service-client`, `action-server` or `action-client`",
+  },
+  {
+    place: "operator",
+    key: "output_types",
+    status: "no-effect",
+    meaning: "type URN per output",
+    note: OPERATOR_TYPES,
+  },
+  {
+    place: "operator",
+    key: "input_types",
+    status: "no-effect",
+    meaning: "expected type URN per input",
+    note: OPERATOR_TYPES,
+  },
+  {
+    place: "operator",
+    key: "output_framing",
+    status: "no-effect",
+    meaning: "`raw` or `arrow-ipc` per output",
+    note: "every message already carries its value's type",
+  },
+
   // --- the long form of an input ---
   {
     place: "input",
@@ -501,7 +634,8 @@ export function keyInfo(place: Place, key: string): KeyInfo | undefined {
 
 /** The problem reported for an `unsupported` key (or an `elsewhere` key without its reader). */
 export function unsupportedMessage(info: KeyInfo): string {
-  return `'${info.key}' is not supported by dora for Deno: ${info.note ?? "remove it"}`;
+  const subject = info.subject ? `${info.subject} are` : `'${info.key}' is`;
+  return `${subject} not supported by dora for Deno: ${info.note ?? "remove it"}`;
 }
 
 /** The note `check` prints for a `no-effect` key. */
@@ -520,6 +654,7 @@ const STATUS_TEXT: Record<KeyStatus, string> = {
 const PLACE_TITLE: Record<Place, string> = {
   dataflow: "top level",
   node: "node",
+  operator: "operator",
   input: "input (long form)",
   deploy: "`deploy`",
   "module-file": "module file",

@@ -132,8 +132,26 @@ export interface NodeSpec {
   /** `output_types` / `input_types`: type URNs (checked by `check`, kept for display). */
   outputTypes?: Record<string, string>;
   inputTypes?: Record<string, string>;
+  /** Set when this process runs a Python operator (see _operators.ts). */
+  operator?: OperatorSpec;
   /** Where the node is declared in the YAML (for messages about it later). */
   position: Position;
+}
+
+/**
+ * A Python operator of an `operator:`/`operators:` node. Each operator runs in its own process
+ * (`python3 -u -m dora._operator <source>`); a node with several operators becomes one process
+ * per operator, with the id `<node>.<operator>`.
+ */
+export interface OperatorSpec {
+  /** The node of the YAML file that declares the operator. */
+  node: string;
+  /** The operator's id (a single `operator:` without one gets the node's id). */
+  id: string;
+  /** Absolute path of the Python file defining `class Operator`. */
+  source: string;
+  /** `python: {source, conda_env}`: run with this conda environment's Python. */
+  condaEnv?: string;
 }
 
 /** A validated dataflow. */
@@ -150,4 +168,6 @@ export interface Dataflow {
    * even when it also has timer inputs (by default those keep it running).
    */
   exitWhenNodesFinish?: boolean;
+  /** The file as plain data, modules expanded (as `dora expand` prints it), for nodes. */
+  descriptor?: unknown;
 }

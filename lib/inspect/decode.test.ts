@@ -45,7 +45,12 @@ Deno.test("decode: numbers, texts, JSON and arrays, summarised past a size", () 
   );
   assert.equal(showValue("json", new Uint8Array(0), 0).value, null);
   assert.match(showValue("bytes", new Uint8Array([0, 1, 255]), 3).text, /^<3 bytes> 00 01 ff$/);
-  assert.equal(showValue("arrow", new Uint8Array(4), 4096).text, "<Arrow IPC, 4096 bytes>");
+  assert.equal(
+    showValue("arrow", new Uint8Array(4), 4096).text,
+    "<Arrow IPC, 4096 bytes, larger than the tap's limit>",
+  );
+  // Before apache-arrow is loaded a whole Arrow value is only summarised.
+  assert.equal(showValue("arrow", new Uint8Array(8), 8).text, "<Arrow IPC, 8 bytes>");
   assert.deepEqual(summarizeJson([[[[["deep"]]]]]), [[[["[… 1 items]"]]]]);
   assert.equal(typeLabel("float32", 20), "float32[5]");
   assert.equal(typeLabel("bytes", 3072), "bytes[3072]");
@@ -83,4 +88,19 @@ Deno.test("decode: a message as a line and as JSON, raw or decoded", () => {
   const raw = messageJson(event, true, "uuid-1");
   assert.equal(raw.data, event.data);
   assert.equal("value" in raw, false);
+});
+
+Deno.test("decode: Arrow values, once apache-arrow is loaded", async () => {
+  const { loadArrow, encodeVector } = await import("../../node/ts/arrow.ts");
+  const arrow = await loadArrow();
+  const encoded = encodeVector(
+    arrow,
+    arrow.vectorFromArray(["cup", null, "box"], new arrow.Utf8()),
+  );
+  assert.equal(encoded.kind, 0x20);
+  const shown = showValue("arrow", encoded.bytes, encoded.bytes.length);
+  assert.equal(shown.text, 'Utf8[3] ["cup", null, "box"]');
+  assert.deepEqual(shown.value, { arrow: "Utf8", length: 3, rows: ["cup", null, "box"] });
+  const cut = showValue("arrow", encoded.bytes.subarray(0, 10), encoded.bytes.length);
+  assert.match(cut.text, /^<Arrow IPC, \d+ bytes, larger than the tap's limit>$/);
 });

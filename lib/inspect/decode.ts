@@ -1,8 +1,10 @@
 /**
  * What `dora topic echo` shows of a message: its value decoded by kind (docs/protocol.md §6) and
  * summarised past a size (long arrays, lists and texts are cut, with how much more there was),
- * or its raw bytes. Pure: the tap's event in, a JSON value and a line of text out.
+ * or its raw bytes. Pure: the tap's event in, a JSON value and a line of text out. Arrow values
+ * are decoded with apache-arrow once the caller has loaded it (`loadArrow`), else summarised.
  */
+import { arrowIfLoaded, decodeArrow, plainArrow } from "../../node/ts/arrow.ts";
 /** Items of an array or list shown before "… N more". */
 export const MAX_ITEMS = 16;
 /** Characters of a text shown before "… N more chars". */
@@ -151,16 +153,47 @@ export function showValue(kind: string, bytes: Uint8Array, size: number): Shown 
     const shown = [...head, more(length - head.length)];
     return { value: { length, head }, text: listText(shown) };
   }
-  if (kind === "arrow") {
-    return {
-      value: { arrow: size },
-      text: `<Arrow IPC, ${size} bytes>`,
-    };
-  }
+  if (kind === "arrow") return showArrow(bytes, size);
   return { value: { bytes: size }, text: `<${kind}, ${size} bytes>` };
 }
 
 const decoder = new TextDecoder();
+
+/** JSON-safe: bigints as numbers (or strings past 2^53), bytes as their size, dates as ISO. */
+function plain(value: unknown): unknown {
+  if (typeof value === "bigint") return number(value);
+  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
+  if (value instanceof Date) return value.toISOString();
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>, plain);
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return typeof value === "number" && !Number.isInteger(value) ? number(value) : value;
+}
+
+/** An Arrow IPC value: its type and rows when apache-arrow is loaded and the payload whole. */
+function showArrow(bytes: Uint8Array, size: number): Shown {
+  const arrow = arrowIfLoaded();
+  if (!arrow || bytes.length < size) {
+    const why = bytes.length < size ? ", larger than the tap's limit" : "";
+    return { value: { arrow: size }, text: `<Arrow IPC, ${size} bytes${why}>` };
+  }
+  try {
+    const vector = decodeArrow(arrow, bytes.slice());
+    const rows = plain(plainArrow(arrow, vector)) as unknown[];
+    const value = summarizeJson(rows) as unknown[];
+    return {
+      value: { arrow: String(vector.type), length: vector.length, rows: value },
+      text: `${vector.type}[${vector.length}] ${listText(value)}`,
+    };
+  } catch (err) {
+    return {
+      value: { arrow: size },
+      text: `<Arrow IPC, ${size} bytes: ${(err as Error).message}>`,
+    };
+  }
+}
 
 /** The type as `echo` and `topic info` name it: `float32[5]`, `bytes[3072]`, `text`, `json`. */
 export function typeLabel(kind: string, size: number): string {

@@ -58,6 +58,39 @@ Deno.test("each kind becomes the right argv", () => {
   assert.deepEqual(deno, [Deno.execPath(), "run", "-A", "/opt/flow/cam.py", "x"]);
 });
 
+Deno.test("Python operators run through dora._operator: python3, uv (--uv) or conda_env", () => {
+  const op = (condaEnv?: string): NodeSpec => ({
+    ...spec("python", "/opt/flow/cam.py"),
+    operator: { node: "n", id: "n", source: "/opt/flow/cam.py", ...(condaEnv ? { condaEnv } : {}) },
+  });
+  const runner = ["-u", "-m", "dora._operator", "/opt/flow/cam.py"];
+  assert.deepEqual(nodeArgv(op(), PATH, probe), ["/usr/bin/python3", ...runner]);
+  assert.deepEqual(nodeArgv(op(), PATH, probe, "/opt/uv"), ["/opt/uv", "run", "python", ...runner]);
+  assert.deepEqual(nodeArgv(spec("python", "/opt/flow/cam.py"), PATH, probe, "/opt/uv"), [
+    "/opt/uv",
+    "run",
+    "python",
+    "-u",
+    "/opt/flow/cam.py",
+  ]);
+  // conda_env names the environment: it wins over --uv; without conda it cannot run.
+  assert.throws(() => nodeArgv(op("vision"), PATH, probe, "/opt/uv"), /conda not found on PATH/);
+  files["/usr/bin/conda"] = "exec";
+  try {
+    assert.deepEqual(nodeArgv(op("vision"), PATH, probe, "/opt/uv"), [
+      "/usr/bin/conda",
+      "run",
+      "--no-capture-output",
+      "-n",
+      "vision",
+      "python",
+      ...runner,
+    ]);
+  } finally {
+    delete files["/usr/bin/conda"];
+  }
+});
+
 Deno.test("programs that cannot run give clear reasons", () => {
   const reason = (node: NodeSpec, path = PATH) => {
     try {

@@ -112,6 +112,7 @@ export function nodeArgv(
     }
     case "python": {
       requireFile(node.program, "script", probe);
+      if (node.operator) return operatorArgv(node, pathVar, probe, uv);
       if (uv) return [uv, "run", "python", "-u", node.program, ...node.args];
       const python = which("python3", pathVar, probe);
       if (!python) {
@@ -133,6 +134,29 @@ export function nodeArgv(
       return [found, ...node.args];
     }
   }
+}
+
+/**
+ * A Python operator runs through the `dora` package's runner (`python -m dora._operator`), with
+ * `python3` from PATH, `uv run python` with `run --uv`, or, for `conda_env` (which wins), the
+ * environment's Python through `conda run`.
+ */
+function operatorArgv(node: NodeSpec, pathVar: string, probe: Probe, uv?: string): string[] {
+  const runner = ["-u", "-m", "dora._operator", node.program];
+  const env = node.operator!.condaEnv;
+  if (env !== undefined) {
+    const conda = which("conda", pathVar, probe);
+    if (!conda) {
+      throw new SpawnError(
+        `conda not found on PATH (needed for conda_env '${env}' of operator ${node.program})`,
+      );
+    }
+    return [conda, "run", "--no-capture-output", "-n", env, "python", ...runner];
+  }
+  if (uv) return [uv, "run", "python", ...runner];
+  const python = which("python3", pathVar, probe);
+  if (!python) throw new SpawnError(`python3 not found on PATH (needed to run ${node.program})`);
+  return [python, ...runner];
 }
 
 /**

@@ -158,7 +158,7 @@ export class NodeRunner {
       this.ctx.baseEnv,
       spec,
       this.ctx.extraEnv,
-      this.#plane ? (merged) => this.#plane!.nodeEnv(spec.id, merged) : undefined,
+      this.#plane ? (merged) => this.#plane!.nodeEnv(spec.id, merged, this.restarts) : undefined,
     );
     let argv: string[];
     try {

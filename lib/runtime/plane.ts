@@ -21,8 +21,14 @@ export interface DataPlane {
   /**
    * Environment variables to add for a node's process: its config (`DORA_NODE_CONFIG`) and a
    * `PYTHONPATH` that makes `from dora import Node` work (built from `baseEnv.PYTHONPATH`).
+   * `restarts`: how many times the restart policy has restarted the node so far (the node's
+   * `restart_count()`).
    */
-  nodeEnv(nodeId: string, baseEnv: Record<string, string>): Record<string, string>;
+  nodeEnv(
+    nodeId: string,
+    baseEnv: Record<string, string>,
+    restarts?: number,
+  ): Record<string, string>;
   /** The node's process was spawned (again, after a restart); it may (re)connect. */
   nodeSpawned(nodeId: string): void;
   /**
@@ -88,4 +94,11 @@ export interface DataPlaneOptions {
   checkIntervalMs?: number;
   /** `exit_when_nodes_finish`: timer inputs do not keep a node whose data inputs closed. */
   exitWhenNodesFinish?: boolean;
+  /** The parsed dataflow file, handed to nodes (`dataflow_descriptor()`). */
+  descriptor?: unknown;
+  /**
+   * A node asked to stop the whole dataflow (a Python operator returned `STOP_ALL`): the owner
+   * stops it as a user's stop would. Without it the request is ignored with a warning.
+   */
+  onStopRequest?: (nodeId: string) => void;
 }

@@ -27,6 +27,14 @@ export interface NodeConfig {
   shm_dir: string | null;
   /** Payloads of at least this many bytes go through `shm_dir`. */
   shm_threshold: number;
+  /** The parsed dataflow file (absent when it travels in `descriptor_file`). */
+  descriptor?: unknown;
+  /** A file holding the descriptor as JSON, for descriptors too large for the environment. */
+  descriptor_file?: string;
+  /** This node's entry of the descriptor's `nodes` list. */
+  node_config?: Record<string, unknown>;
+  /** How many times the node has been restarted by its restart policy (0: first run). */
+  restart_count?: number;
   /** The node's runtime parameters when it was started (`dora param set`); absent: none. */
   params?: Record<string, unknown>;
 }

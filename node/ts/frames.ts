@@ -5,7 +5,7 @@
  */
 
 /** Protocol version carried in the node config and in HELLO. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Frame types. Node → daemon below 0x80, daemon → node from 0x80. */
 export const Frame = {
@@ -13,6 +13,8 @@ export const Frame = {
   READY: 0x02,
   OUTPUT: 0x03,
   RELEASE: 0x04,
+  POLL: 0x05,
+  STOP_ALL: 0x06,
   WELCOME: 0x81,
   REFUSED: 0x82,
   INPUT: 0x83,
@@ -21,11 +23,15 @@ export const Frame = {
   ERROR: 0x86,
   FREE: 0x87,
   INPUT_RECOVERED: 0x88,
+  POLLED: 0x89,
   /** A node feeding one of this node's inputs was restarted (body: its id). */
   NODE_RESTARTED: 0x90,
   /** A runtime parameter of this node was set or deleted (body: JSON). */
   PARAM_UPDATE: 0x91,
 } as const;
+
+/** Why a node is told to STOP (the body of a STOP frame; empty means not said). */
+export type StopCause = "MANUAL" | "ALL_INPUTS_CLOSED";
 
 /** Message flag: the payload lives in a shared-memory file, the frame carries its name. */
 export const FLAG_SHM = 0x01;

@@ -11,85 +11,53 @@
  * ```
  *
  * This module imports only relative files and `node:` built-ins so that a node file can import
- * it by path or URL from anywhere. The wire format is in docs/protocol.md.
+ * it by path or URL from anywhere; apache-arrow (deps/arrow.ts) is loaded only when an Arrow
+ * value is received or sent. The wire format is in docs/protocol.md.
  */
+import { arrowIfLoaded, encodeVector, loadArrow, type Vector } from "./arrow.ts";
 import { FrameConn, HIGH_WATER } from "./conn.ts";
+import { decodeInput, type Event, inputEvent, LazyInput } from "./events.ts";
 import {
-  decodeMessage,
   decodeShort,
   decodeText,
   Frame,
   nowNs,
   PROTOCOL_VERSION,
-  splitIdentified,
+  type StopCause,
 } from "./frames.ts";
+import { type LogFields, logLevel, writeLog } from "./log.ts";
 import { ShmReader, ShmWriter } from "./shm.ts";
 import {
   checkParameters,
-  decodeParameters,
-  decodeValue,
   encodeParameters,
   encodeValue,
+  isArrowVector,
   type JsonValue,
+  Kind,
   type Parameters,
   type Value,
 } from "./values.ts";
 import { type NodeConfig, readConfig } from "./config.ts";
 
-export type { JsonValue, NumericArray, Parameter, Parameters, Value } from "./values.ts";
+export type {
+  ArrowRows,
+  ArrowVectorLike,
+  JsonValue,
+  NumericArray,
+  Parameter,
+  Parameters,
+  Value,
+} from "./values.ts";
 export type { NodeConfig } from "./config.ts";
-
-/** A message on one of the node's inputs (timer inputs carry `null`). */
-export interface InputEvent {
-  type: "INPUT";
-  /** The input id as declared in the dataflow (`inputs:` key). */
-  id: string;
-  value: Value;
-  /** The sender's metadata parameters. */
-  metadata: Parameters;
-  /** When the message was sent, in milliseconds since the Unix epoch (fractional). */
-  timestamp: number;
-}
-
-/** Everything a node can receive. */
-export type Event =
-  | InputEvent
-  /** The node feeding this input has exited: no more messages will come on it. */
-  | { type: "INPUT_CLOSED"; id: string }
-  /** An input closed by its `input_timeout` has a message again (it follows this event). */
-  | { type: "INPUT_RECOVERED"; id: string }
-  /** A node feeding one of this node's inputs was restarted (dora's `NodeRestarted`). */
-  | { type: "NODE_RESTARTED"; id: string }
-  /**
-   * A runtime parameter was set (`dora param set`) or deleted; `node.params` already holds
-   * the change.
-   */
-  | { type: "PARAM_UPDATE"; key: string; value: JsonValue; deleted: boolean }
-  /** Finish up and exit; the event stream ends after this. */
-  | { type: "STOP" }
-  /** Something the daemon wants the node to know (e.g. an output it refused). */
-  | { type: "ERROR"; error: string };
+export type { StopCause } from "./frames.ts";
+export { type Arrow, loadArrow, plainArrow, type Vector } from "./arrow.ts";
+export { LOG_LEVELS, type LogFields, type LogLevel } from "./log.ts";
+export type { Event, InputEvent } from "./events.ts";
 
 /** Options of `Node.init`. */
 export interface NodeOptions {
   /** The node id, for a node started by hand (`path: dynamic`). */
   nodeId?: string;
-}
-
-/**
- * An input whose payload is still in a shared-memory file: read when it is handed to the user,
- * not when its frame arrives (measured: 4 MiB half round trips went from ~6 ms to ~2 ms on our
- * 2-CPU VMs; see examples/benchmark/README.md).
- */
-class ShmInput {
-  constructor(
-    readonly id: string,
-    readonly kind: number,
-    readonly metadata: Parameters,
-    readonly timestamp: number,
-    readonly name: string,
-    readonly length: number,
-  ) {}
 }
 
 /** A dora node: an async iterable of events plus `sendOutput`. */
@@ -106,7 +74,9 @@ export class Node implements AsyncIterable<Event> {
   #conn: FrameConn;
   #unix: Deno.UnixConn;
   #outputs: Set<string>;
-  #queue: Array<Event | ShmInput> = [];
+  #queue: Array<Event | LazyInput> = [];
+  #pollsOwed = 0;
+  #config: NodeConfig;
   #head = 0;
   #waiter: (() => void) | null = null;
   #readyOutstanding = false;
@@ -125,6 +95,7 @@ export class Node implements AsyncIterable<Event> {
     this.outputs = [...config.outputs];
     this.#params = { ...(config.params as Record<string, JsonValue> | undefined) };
     this.#outputs = new Set(config.outputs);
+    this.#config = config;
     this.#unix = unix;
     this.#conn = welcome.conn;
     this.#shmThreshold = config.shm_threshold ?? Infinity;
@@ -170,7 +141,7 @@ export class Node implements AsyncIterable<Event> {
   #onFrame(type: number, body: Uint8Array): void {
     switch (type) {
       case Frame.INPUT:
-        this.#push(this.#decodeInput(body));
+        this.#push(decodeInput(body));
         break;
       case Frame.INPUT_CLOSED:
         this.#push({ type: "INPUT_CLOSED", id: decodeShort(body) });
@@ -186,7 +157,12 @@ export class Node implements AsyncIterable<Event> {
         break;
       case Frame.STOP:
         this.#stopQueued = true;
-        this.#push({ type: "STOP" });
+        this.#push({ type: "STOP", id: (decodeShort(body) || "MANUAL") as StopCause });
+        break;
+      case Frame.POLLED:
+        this.#pollsOwed = Math.max(0, this.#pollsOwed - 1);
+        this.#readyOutstanding = false;
+        this.#wake();
         break;
       case Frame.ERROR:
         this.#push({ type: "ERROR", error: decodeText(body) });
@@ -209,57 +185,32 @@ export class Node implements AsyncIterable<Event> {
     return { type: "PARAM_UPDATE", key: update.key, value, deleted };
   }
 
-  #decodeInput(body: Uint8Array): Event | ShmInput {
-    const { id, message } = splitIdentified(body);
-    const msg = decodeMessage(message);
-    const metadata = decodeParameters(msg.params);
-    const timestamp = msg.timestampNs / 1e6;
-    if (msg.shm) {
-      return new ShmInput(id, msg.kind, metadata, timestamp, msg.shm.name, msg.shm.length);
-    }
-    // The read buffer is reused: keep our own copy.
-    const value = decodeValue(msg.kind, msg.payload.slice());
-    return { type: "INPUT", id, value, metadata, timestamp };
-  }
-
-  /** Reads a shared-memory payload and tells the daemon the file may be reused. */
-  #materialize(input: ShmInput): Event {
-    let bytes: Uint8Array;
-    try {
-      if (!this.#shmReader) throw new Error("the node has no shared-memory folder");
-      bytes = this.#shmReader.read(input.name, input.length);
-    } catch (err) {
-      // One unreadable payload is reported, not fatal to the connection.
-      return {
-        type: "ERROR",
-        error: `could not read the payload of input '${input.id}' from shared memory: ${
-          (err as Error).message
-        }`,
-      };
-    } finally {
-      if (!this.#disconnected) {
-        this.#conn.batch.text(Frame.RELEASE, input.name);
-        this.#conn.flush();
+  /** Reads a shared-memory payload (and tells the daemon the file may be reused), decodes. */
+  #materialize(input: LazyInput): Event {
+    let bytes = input.bytes;
+    if (input.shm) {
+      try {
+        if (!this.#shmReader) throw new Error("the node has no shared-memory folder");
+        bytes = this.#shmReader.read(input.shm.name, input.shm.length);
+      } catch (err) {
+        // One unreadable payload is reported, not fatal to the connection.
+        return {
+          type: "ERROR",
+          error: `could not read the payload of input '${input.id}' from shared memory: ${
+            (err as Error).message
+          }`,
+        };
+      } finally {
+        if (!this.#disconnected) {
+          this.#conn.batch.text(Frame.RELEASE, input.shm.name);
+          this.#conn.flush();
+        }
       }
     }
-    try {
-      const value = decodeValue(input.kind, bytes);
-      return {
-        type: "INPUT",
-        id: input.id,
-        value,
-        metadata: input.metadata,
-        timestamp: input.timestamp,
-      };
-    } catch (err) {
-      return {
-        type: "ERROR",
-        error: `could not decode the payload of input '${input.id}': ${(err as Error).message}`,
-      };
-    }
+    return inputEvent(input.id, input.kind, input.metadata, input.timestamp, bytes!);
   }
 
-  #push(event: Event | ShmInput): void {
+  #push(event: Event | LazyInput): void {
     this.#readyOutstanding = false;
     this.#queue.push(event);
     this.#wake();
@@ -282,7 +233,7 @@ export class Node implements AsyncIterable<Event> {
     // Payloads not yet handed out are read now, while their files still exist.
     for (let i = this.#head; i < this.#queue.length; i++) {
       const entry = this.#queue[i]!;
-      if (entry instanceof ShmInput) this.#queue[i] = this.#materialize(entry);
+      if (entry instanceof LazyInput && entry.shm) this.#queue[i] = this.#materialize(entry);
     }
     this.#shmWriter?.close();
     this.#shmReader?.close();
@@ -294,8 +245,10 @@ export class Node implements AsyncIterable<Event> {
    * timeout it waits as long as it takes.
    */
   async next(timeoutMs?: number): Promise<Event | null> {
+    if (timeoutMs !== undefined && timeoutMs <= 0) return await this.tryRecv();
     const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
     for (;;) {
+      if (this.#headNeedsArrow()) await loadArrow().catch(() => {});
       const event = this.#shift();
       if (event) return event;
       if (this.#ended) return null;
@@ -309,10 +262,47 @@ export class Node implements AsyncIterable<Event> {
     }
   }
 
+  /**
+   * The next event if one is waiting, here or at the daemon (one round trip to ask); `null`
+   * otherwise. Never waits for a new event.
+   */
+  async tryRecv(): Promise<Event | null> {
+    if (this.#head >= this.#queue.length) await this.#poll();
+    if (this.#headNeedsArrow()) await loadArrow().catch(() => {});
+    return this.#shift() ?? null;
+  }
+
+  /** Every event waiting now, here or at the daemon; never waits for a new one. */
+  async drain(): Promise<Event[]> {
+    await this.#poll();
+    const out: Event[] = [];
+    for (;;) {
+      if (this.#headNeedsArrow()) await loadArrow().catch(() => {});
+      const event = this.#shift();
+      if (!event) return out;
+      out.push(event);
+    }
+  }
+
+  /** Asks the daemon for the events waiting now and waits for its answer (POLL … POLLED). */
+  async #poll(): Promise<void> {
+    if (this.#ended || this.#disconnected || this.#closing) return;
+    this.#pollsOwed++;
+    this.#conn.batch.empty(Frame.POLL);
+    this.#conn.flush();
+    while (this.#pollsOwed > 0 && !this.#disconnected) await this.#wait(undefined);
+  }
+
+  /** Whether the next queued event is Arrow data and apache-arrow is not loaded yet. */
+  #headNeedsArrow(): boolean {
+    const entry = this.#queue[this.#head];
+    return entry instanceof LazyInput && entry.kind === Kind.ARROW && !arrowIfLoaded();
+  }
+
   #shift(): Event | undefined {
     if (this.#head >= this.#queue.length) return undefined;
     const entry = this.#queue[this.#head++]!;
-    const event = entry instanceof ShmInput ? this.#materialize(entry) : entry;
+    const event = entry instanceof LazyInput ? this.#materialize(entry) : entry;
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
@@ -354,7 +344,11 @@ export class Node implements AsyncIterable<Event> {
    * not declared in the dataflow or the daemon connection is closed. Resolves once the message
    * is queued for the socket (or, for large messages that are not copied, once written).
    */
-  async sendOutput(outputId: string, value?: Value, metadata?: Parameters): Promise<void> {
+  async sendOutput(
+    outputId: string,
+    value?: Value | Vector,
+    metadata?: Parameters,
+  ): Promise<void> {
     if (!this.#outputs.has(outputId)) {
       const declared = this.outputs.length ? this.outputs.join(", ") : "none";
       throw new Error(
@@ -368,7 +362,9 @@ export class Node implements AsyncIterable<Event> {
       );
     }
     if (metadata !== undefined) checkParameters(metadata);
-    const encoded = encodeValue(value);
+    const encoded = isArrowVector(value)
+      ? encodeVector(await loadArrow(), value as Vector)
+      : encodeValue(value);
     const params = encodeParameters(metadata);
     const batch = this.#conn.batch;
     let sent = false;
@@ -392,6 +388,49 @@ export class Node implements AsyncIterable<Event> {
     }
     const flushed = this.#conn.flush();
     if (!copied || batch.size > HIGH_WATER) await flushed;
+  }
+
+  /** A structured log entry on stderr (level error, warn, info, debug or trace). */
+  log(level: string, message: string, target?: string, fields?: LogFields): void {
+    writeLog(logLevel(level), message, target, fields);
+  }
+  logError(message: string): void {
+    writeLog("error", message);
+  }
+  logWarn(message: string): void {
+    writeLog("warn", message);
+  }
+  logInfo(message: string): void {
+    writeLog("info", message);
+  }
+  logDebug(message: string): void {
+    writeLog("debug", message);
+  }
+  logTrace(message: string): void {
+    writeLog("trace", message);
+  }
+
+  /** How many times the restart policy has restarted this node (0 on the first run). */
+  get restartCount(): number {
+    return this.#config.restart_count ?? 0;
+  }
+
+  /** Whether this process is a restart after an earlier exit or failure. */
+  get isRestart(): boolean {
+    return this.restartCount > 0;
+  }
+
+  /** The dataflow file, parsed. */
+  async dataflowDescriptor(): Promise<unknown> {
+    if ("descriptor" in this.#config) return structuredClone(this.#config.descriptor);
+    const file = this.#config.descriptor_file;
+    if (!file) throw new Error("the dora daemon did not hand this node the dataflow descriptor");
+    return JSON.parse(await Deno.readTextFile(file));
+  }
+
+  /** This node's entry of the dataflow file. */
+  get nodeConfig(): Record<string, unknown> {
+    return structuredClone(this.#config.node_config ?? { id: this.id, outputs: this.outputs });
   }
 
   /** Flushes queued messages and closes the connection. Safe to call more than once. */

@@ -26,14 +26,42 @@ export type NumericArray =
   | Float64Array;
 
 /**
+ * A value of an Arrow-kind message in plain JavaScript (see `plainArrow` in arrow.ts): a numeric
+ * typed array for a numeric column without nulls, otherwise an array with one entry per row
+ * (`null` for a null; numbers, bigints, strings, booleans, `Uint8Array` for binary, an object
+ * for a struct row, the same rules again for a list row).
+ */
+export type ArrowRows = NumericArray | unknown[];
+
+/**
  * What a message carries. `Uint8Array` is raw bytes; a `string` is text; numeric arrays keep
  * their element type (unsigned 8-bit numbers are a `Uint8ClampedArray`, so that they stay
- * distinct from bytes); anything else JSON can express is sent as JSON.
+ * distinct from bytes); anything else JSON can express is sent as JSON. An Arrow `Vector` (from
+ * `apache-arrow`) is sent as Arrow data and keeps its type.
  */
-export type Value = Uint8Array | string | NumericArray | JsonValue;
+export type Value = Uint8Array | string | NumericArray | JsonValue | ArrowRows | ArrowVectorLike;
 
-/** A metadata parameter: bool, int, float, string, or a list of these. */
-export type Parameter = boolean | number | string | Array<boolean | number | string>;
+/**
+ * What the library recognises as an Arrow `Vector` without loading apache-arrow: the shape
+ * every Vector has (its `type`, its `data` chunks and `getChild`).
+ */
+export interface ArrowVectorLike {
+  readonly type: { readonly typeId: number };
+  readonly data: readonly unknown[];
+  readonly length: number;
+  getChild(...args: never[]): unknown;
+}
+
+/** Whether `value` is an Arrow `Vector` (checked by shape, so any apache-arrow copy works). */
+export function isArrowVector(value: unknown): value is ArrowVectorLike {
+  if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return false;
+  const v = value as Partial<ArrowVectorLike>;
+  return typeof v.type?.typeId === "number" && Array.isArray(v.data) &&
+    typeof v.getChild === "function" && typeof v.length === "number";
+}
+
+/** A metadata parameter: bool, int, float, string, a point in time, or a list of scalars. */
+export type Parameter = boolean | number | string | Date | Array<boolean | number | string>;
 
 /** User metadata parameters sent with a message. */
 export type Parameters = Record<string, Parameter>;
@@ -53,6 +81,7 @@ export const Kind = {
   UINT64: 0x17,
   FLOAT32: 0x18,
   FLOAT64: 0x19,
+  ARROW: 0x20,
 } as const;
 
 type ArrayCtor = {
@@ -142,6 +171,7 @@ export function decodeValue(kind: number, bytes: Uint8Array): Value {
       return bytes.length === 0 ? null : JSON.parse(decoder.decode(bytes)) as JsonValue;
   }
   const ctor = ARRAY_KINDS.get(kind);
+  if (kind === Kind.ARROW) throw new RangeError("Arrow values are decoded by arrow.ts");
   if (!ctor) throw new RangeError(`unknown value kind 0x${kind.toString(16)}`);
   const size = ctor.BYTES_PER_ELEMENT;
   if (bytes.byteLength % size !== 0) {
@@ -161,33 +191,62 @@ function isScalarParam(v: unknown): v is boolean | number | string {
     (typeof v === "number" && Number.isFinite(v));
 }
 
+const isDate = (v: unknown): v is Date => v instanceof Date && !Number.isNaN(v.getTime());
+
 /** Checks user parameters; throws a TypeError naming the offending key. */
 export function checkParameters(params: unknown): asserts params is Parameters {
   if (params === null || typeof params !== "object" || Array.isArray(params)) {
     throw new TypeError("metadata parameters must be an object of bool, number, string or lists");
   }
   for (const [key, v] of Object.entries(params)) {
-    if (isScalarParam(v)) continue;
+    if (isScalarParam(v) || isDate(v)) continue;
     if (Array.isArray(v) && v.every(isScalarParam)) continue;
     throw new TypeError(
-      `metadata parameter '${key}' must be a bool, a finite number, a string or a list of these`,
+      `metadata parameter '${key}' must be a bool, a finite number, a string, a Date or a list ` +
+        "of bools, numbers or strings",
     );
   }
 }
 
-/** UTF-8 JSON of parameters; empty when there are none (the common, cheap case). */
+/**
+ * UTF-8 JSON of parameters; empty when there are none (the common, cheap case). A `Date` is
+ * written `{"datetime": "<ISO 8601>"}`; a `timestamp` key is left out: every message already
+ * carries its own timestamp in the header (receivers put it there).
+ */
 export function encodeParameters(params: Parameters | undefined): Uint8Array {
   if (params === undefined) return EMPTY;
-  for (const _ in params) return encoder.encode(JSON.stringify(params));
+  let any = false;
+  let special = false;
+  for (const key in params) {
+    any = true;
+    if (key === "timestamp" || params[key] instanceof Date) special = true;
+  }
+  if (!any) return EMPTY;
+  if (!special) return encoder.encode(JSON.stringify(params));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(params)) {
+    if (key === "timestamp") continue;
+    out[key] = v instanceof Date ? { datetime: v.toISOString() } : v;
+  }
+  for (const _ in out) return encoder.encode(JSON.stringify(out));
   return EMPTY;
 }
 
-/** Parses encoded parameters (empty means none). */
+/** Parses encoded parameters (empty means none); `{"datetime": s}` becomes a `Date`. */
 export function decodeParameters(bytes: Uint8Array): Parameters {
   if (bytes.length === 0) return {};
   const parsed = JSON.parse(decoder.decode(bytes));
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new RangeError("metadata parameters are not a JSON object");
+  }
+  for (const [key, v] of Object.entries(parsed)) {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      const text = (v as { datetime?: unknown }).datetime;
+      if (typeof text !== "string" || Number.isNaN(Date.parse(text))) {
+        throw new RangeError(`metadata parameter '${key}' is an object but not a datetime`);
+      }
+      parsed[key] = new Date(text);
+    }
   }
   return parsed as Parameters;
 }

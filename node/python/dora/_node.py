@@ -1,10 +1,13 @@
-"""The Python node API: connect to the dora daemon, iterate events, send outputs.
+"""The Python node API (dora 1.0's `Node`): connect to the dora daemon, receive events, send
+outputs, log.
 
-Single-threaded: the socket is read only inside `next()` (and, briefly and without waiting,
-before writing a large payload), so there is no background thread and no lock.
+Single-threaded: the socket is read only inside the receiving calls (and, briefly and without
+waiting, before writing a large payload), so there is no background thread and no lock.
+Events are pulled: READY asks for the next batch, POLL asks for what waits right now.
 """
 
 import collections
+import datetime
 import json
 import os
 import select
@@ -12,67 +15,56 @@ import socket
 import sys
 import time
 
+from . import _logging
 from . import _protocol as p
+from ._config import read_config
+from ._info import NodeInfo
 from ._shm import ShmReader, ShmWriter
 
 _READ_CHUNK = 64 * 1024
 _COPY_MAX = 64 * 1024  # inline payloads up to this size are joined to their header
+_UTC = datetime.timezone.utc
+_fromtimestamp = datetime.datetime.fromtimestamp
+_OFF = ("0", "false", "no", "off")
+_INPUT = p.INPUT
 
 
-def _dynamic_config_path(node_id):
-    home = os.environ.get("DORA_HOME") or os.path.join(os.environ.get("HOME", "/tmp"), ".dora")
-    return os.path.join(home, "run", "dynamic", node_id + ".json")
-
-
-def _read_config(node_id):
-    text = os.environ.get("DORA_NODE_CONFIG")
-    origin = "DORA_NODE_CONFIG"
-    if not text:
-        if node_id is None:
-            raise RuntimeError(
-                "DORA_NODE_CONFIG is not set: start this node through dora "
-                "(`dora run dataflow.yml`), or, for a node declared with `path: dynamic`, "
-                "pass its id: Node(\"my-node\")"
-            )
-        origin = _dynamic_config_path(node_id)
-        try:
-            with open(origin, encoding="utf-8") as f:
-                text = f.read()
-        except OSError:
-            raise RuntimeError(
-                "no running dataflow has a dynamic node %r (%s not found); start the dataflow first"
-                % (node_id, origin)
-            ) from None
+def _load_arrow():
+    """dora._arrow when pyarrow is installed (and DORA_PYARROW does not turn it off)."""
+    if os.environ.get("DORA_PYARROW", "").strip().lower() in _OFF:
+        return None
     try:
-        config = json.loads(text)
-    except ValueError as err:
-        raise RuntimeError("%s is not valid JSON: %s" % (origin, err)) from None
-    if config.get("protocol") != p.PROTOCOL_VERSION:
-        raise RuntimeError(
-            "%s uses protocol version %r, this node library speaks %d"
-            % (origin, config.get("protocol"), p.PROTOCOL_VERSION)
-        )
-    if node_id is not None and node_id != config.get("node_id"):
-        raise RuntimeError("this process is node %r, not %r" % (config.get("node_id"), node_id))
-    return config
+        from . import _arrow
+    except ImportError:
+        return None
+    return _arrow
 
 
-class Node:
+class Node(NodeInfo):
     """A dora node. `Node()` reads the config dora gave this process and connects back; it
     returns once every node of the dataflow has connected (the startup barrier). A node started
-    by hand (`path: dynamic`) passes its id: `Node("my-node")`."""
+    by hand (`path: dynamic`) passes its id: `Node("my-node")`. `daemon_port` is accepted for
+    dora compatibility and not needed: the config says where the daemon is.
 
-    def __init__(self, node_id=None):
-        config = _read_config(node_id)
+    Events are dicts as dora gives them: `type` ("INPUT", "INPUT_CLOSED", "STOP", "ERROR"),
+    `id`, `kind` ("dora"), and for inputs `value` and `metadata` (with `timestamp`, a UTC
+    datetime). With pyarrow installed every `value` is a `pyarrow.Array`."""
+
+    def __init__(self, node_id=None, daemon_port=None):
+        config = read_config(node_id)
+        _logging.install_bridge()
         self.id = config["node_id"]
         self.inputs = list(config["inputs"])
         self.outputs = list(config["outputs"])
         self._config = config
         # Runtime parameters (`dora param`): those we started with, updated by PARAM_UPDATE.
         self.params = dict(config.get("params") or {})
+        self._descriptor = None
+        self._arrow = _load_arrow()
         self._output_set = set(self.outputs)
         self._events = collections.deque()
         self._ready_outstanding = False
+        self._polls_owed = 0
         self._ended = False
         self._stop_queued = False
         self._closed = False
@@ -148,14 +140,15 @@ class Node:
         return True
 
     def _on_frame(self, frame_type, body):
-        if frame_type == p.INPUT:
-            self._push(self._decode_input(body))
+        if frame_type == _INPUT:  # the hot path: no extra call
+            self._ready_outstanding = False
+            self._events.append(self._decode_input(body))
         elif frame_type == p.INPUT_CLOSED:
-            self._push({"type": "INPUT_CLOSED", "id": str(body, "utf-8")})
+            self._push({"type": "INPUT_CLOSED", "id": str(body, "utf-8"), "kind": "dora"})
         elif frame_type == p.INPUT_RECOVERED:
-            self._push({"type": "INPUT_RECOVERED", "id": str(body, "utf-8")})
+            self._push({"type": "INPUT_RECOVERED", "id": str(body, "utf-8"), "kind": "dora"})
         elif frame_type == p.NODE_RESTARTED:
-            self._push({"type": "NODE_RESTARTED", "id": str(body, "utf-8")})
+            self._push({"type": "NODE_RESTARTED", "id": str(body, "utf-8"), "kind": "dora"})
         elif frame_type == p.PARAM_UPDATE:
             update = json.loads(str(body, "utf-8"))
             deleted = update.get("deleted") is True
@@ -168,12 +161,17 @@ class Node:
                 "key": update["key"],
                 "value": None if deleted else update.get("value"),
                 "deleted": deleted,
+                "kind": "dora",
             })
         elif frame_type == p.STOP:
             self._stop_queued = True
-            self._push({"type": "STOP"})
+            cause = str(body, "utf-8") or "MANUAL"
+            self._push({"type": "STOP", "id": cause, "kind": "dora"})
         elif frame_type == p.ERROR:
-            self._push({"type": "ERROR", "error": str(body, "utf-8")})
+            self._push({"type": "ERROR", "error": str(body, "utf-8"), "kind": "dora"})
+        elif frame_type == p.POLLED:
+            self._polls_owed = max(0, self._polls_owed - 1)
+            self._ready_outstanding = False
         elif frame_type == p.FREE:
             if self._shm_writer is not None:
                 self._shm_writer.release(str(body, "utf-8"))
@@ -187,8 +185,7 @@ class Node:
             raise ValueError("unexpected frame type 0x%02x from the daemon" % frame_type)
 
     def _decode_input(self, body):
-        ident, message = p.split_identified(body)
-        kind, _flags, ts, params, payload, shm = p.decode_message(message)
+        ident, kind, _flags, ts, params, payload, shm = p.decode_identified(body)
         if shm is not None:
             try:
                 if self._shm_reader is None:
@@ -196,20 +193,32 @@ class Node:
                 payload = self._shm_reader.read(shm[0], shm[1])
             except (OSError, ValueError) as err:
                 # One unreadable payload is reported, not fatal to the connection.
-                return {
-                    "type": "ERROR",
-                    "error": "could not read the payload of input %r from shared memory: %s"
-                    % (ident, err),
-                }
+                return self._error("could not read the payload of input %r from shared memory: %s"
+                                   % (ident, err))
             finally:
                 self._send(p.frame(p.RELEASE, shm[0].encode("utf-8")))
+        try:
+            if self._arrow is not None:
+                value = self._arrow.decode(kind, payload if shm is not None else bytes(payload))
+            else:
+                value = p.decode_value(kind, payload)
+            metadata = p.decode_parameters(params) if params else {}
+        except (ValueError, UnicodeDecodeError) as err:
+            return self._error("could not decode input %r: %s" % (ident, err))
+        seconds = ts / 1e9
+        metadata["timestamp"] = _fromtimestamp(seconds, _UTC)
         return {
             "type": "INPUT",
             "id": ident,
-            "value": p.decode_value(kind, payload),
-            "metadata": p.decode_parameters(params),
-            "timestamp": ts / 1e9,
+            "kind": "dora",
+            "value": value,
+            "metadata": metadata,
+            "timestamp": seconds,
         }
+
+    @staticmethod
+    def _error(text):
+        return {"type": "ERROR", "error": text, "kind": "dora"}
 
     def _push(self, event):
         self._ready_outstanding = False
@@ -223,33 +232,108 @@ class Node:
             )
         self._ended = True
         self._closed = True
+        self._polls_owed = 0
         try:
             self._sock.close()
         except OSError:
             pass
 
-    # -- public API -----------------------------------------------------------------------
+    def _pop(self):
+        event = self._events.popleft()
+        if event["type"] == "STOP":
+            self._ended = True
+        return event
+
+    def _poll(self):
+        """Asks the daemon for the events waiting now and reads them (one round trip)."""
+        if self._ended or self._closed:
+            return
+        if not self._send(p.frame(p.POLL)):
+            return
+        self._polls_owed += 1
+        while self._polls_owed and self._fill(None):
+            pass
+
+    def _send_ready(self):
+        if not self._ready_outstanding:
+            self._ready_outstanding = True
+            return self._send(p.frame(p.READY))
+        return True
+
+    # -- receiving ------------------------------------------------------------------------
 
     def next(self, timeout=None):
-        """The next event (a dict with type, id, value, metadata, timestamp), or None when
-        `timeout` seconds passed first or the event stream has ended."""
+        """The next event; None when `timeout` seconds passed first or the stream has ended.
+        `timeout=0` does not wait: it returns an event that is already there or waiting at
+        the daemon, else None."""
+        if timeout is not None and timeout <= 0:
+            return self.try_recv()
+        events = self._events
+        if events:
+            event = events.popleft()
+            if event["type"] == "STOP":
+                self._ended = True
+            return event
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            if self._events:
-                event = self._events.popleft()
-                if event["type"] == "STOP":
-                    self._ended = True
-                return event
+            if events:
+                return self._pop()
             if self._ended:
                 return None
-            if not self._ready_outstanding:
-                self._ready_outstanding = True
-                if not self._send(p.frame(p.READY)):
-                    return None
+            if not self._send_ready():
+                return None
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 return None
             if not self._fill(remaining) and not self._events:
+                return None
+
+    def try_recv(self):
+        """The next event if one is waiting (here or at the daemon), else None; never waits
+        for a new one."""
+        if not self._events:
+            self._poll()
+        return self._pop() if self._events else None
+
+    def drain(self):
+        """Every event waiting now, as a list (empty when none); never waits for a new one."""
+        self._poll()
+        out = []
+        while self._events:
+            out.append(self._pop())
+        return out
+
+    def is_empty(self):
+        """True when no event is waiting (here or at the daemon)."""
+        if not self._events:
+            self._poll()
+        return not self._events
+
+    async def recv_async(self, timeout=None):
+        """`await node.recv_async()`: the next event without blocking the asyncio loop; None
+        once the stream has ended. After `timeout` seconds an ERROR event says so."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            if self._events:
+                return self._pop()
+            if self._ended or not self._send_ready():
+                return None
+            readable = loop.create_future()
+            fd = self._sock.fileno()
+            loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+            try:
+                if deadline is None:
+                    await readable
+                else:
+                    await asyncio.wait_for(readable, max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                return self._error("timeout: no event within %s s" % timeout)
+            finally:
+                loop.remove_reader(fd)
+            if not self._fill(0, wait=False) and not self._events:
                 return None
 
     def __iter__(self):
@@ -261,10 +345,13 @@ class Node:
             raise StopIteration
         return event
 
+    # -- sending --------------------------------------------------------------------------
+
     def send_output(self, output_id, data=None, metadata=None):
-        """Sends `data` on `output_id` to every input mapped to it. `data`: bytes, str, a JSON
-        value, an array.array / memoryview / numpy array of numbers. `metadata`: a dict of
-        bool, int, float, str or lists of these."""
+        """Sends `data` on `output_id` to every input mapped to it. `data`: a pyarrow array,
+        bytes, str, a numpy array, an array.array / memoryview of numbers, a list or any JSON
+        value. `metadata`: a dict of bool, int, float, str, datetime or lists of these (an
+        event's `metadata` can be passed on as it is)."""
         if output_id not in self._output_set:
             raise ValueError(
                 "output %r is not declared for node %r (declared outputs: %s); add it to the "
@@ -309,10 +396,8 @@ class Node:
 
     def _send_checked(self, head, payload, output_id):
         try:
-            if payload is None:
-                self._sock.sendall(head)
-            else:
-                self._sock.sendall(head)
+            self._sock.sendall(head)
+            if payload is not None:
                 self._sock.sendall(payload)
         except OSError as err:
             self._disconnect(err)
@@ -320,9 +405,10 @@ class Node:
                 "cannot send on output %r: the connection to the dora daemon is closed" % output_id
             ) from None
 
-    def dataflow_id(self):
-        """The id of the running dataflow."""
-        return self._config["dataflow_id"]
+    def _request_stop_all(self):
+        """Asks the daemon to stop the whole dataflow (an operator's DoraStatus.STOP_ALL)."""
+        if not self._closed:
+            self._send(p.frame(p.STOP_ALL))
 
     def close(self):
         """Closes the connection (the process exiting does the same)."""
@@ -334,6 +420,9 @@ class Node:
             self._shm_writer.close()
         if self._shm_reader is not None:
             self._shm_reader.close()
+
+    def __repr__(self):
+        return "<dora.Node %r of dataflow %s>" % (self.id, self.dataflow_id())
 
     def __enter__(self):
         return self

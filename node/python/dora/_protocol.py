@@ -1,22 +1,25 @@
 """The node protocol's codec (docs/protocol.md): frames, messages, values and parameters.
 
 Pure: no I/O. Standard library only (numpy and pyarrow values are accepted when those
-packages are installed, never required).
+packages are installed, never required; pyarrow conversions live in _arrow.py).
 """
 
 import array
+import datetime
 import json
 import math
 import struct
 import sys
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 # Frame types: node -> daemon below 0x80, daemon -> node from 0x80.
 HELLO = 0x01
 READY = 0x02
 OUTPUT = 0x03
 RELEASE = 0x04
+POLL = 0x05
+STOP_ALL = 0x06
 WELCOME = 0x81
 REFUSED = 0x82
 INPUT = 0x83
@@ -25,6 +28,7 @@ STOP = 0x85
 ERROR = 0x86
 FREE = 0x87
 INPUT_RECOVERED = 0x88
+POLLED = 0x89
 NODE_RESTARTED = 0x90  # a node feeding one of our inputs was restarted (body: its id)
 PARAM_UPDATE = 0x91  # a runtime parameter was set or deleted (body: JSON)
 
@@ -45,6 +49,7 @@ INT64 = 0x16
 UINT64 = 0x17
 FLOAT32 = 0x18
 FLOAT64 = 0x19
+ARROW = 0x20
 
 FRAME_HEAD = struct.Struct("<IB")  # length (type + body), type
 MESSAGE_HEAD = struct.Struct("<BBQI")  # kind, flags, timestamp ns, parameters length
@@ -92,6 +97,8 @@ def encode_value(value):
         return TEXT, value.encode("utf-8")
     if isinstance(value, (bytes, bytearray)):
         return BYTES, value
+    if isinstance(value, ArrowData):
+        return ARROW, value.ipc
     if isinstance(value, array.array):
         kind = _format_kind(value.typecode, value.itemsize)
         if kind is None:
@@ -104,12 +111,35 @@ def encode_value(value):
         return _encode_memoryview(value)
     module = type(value).__module__ or ""
     if module.startswith("numpy") and hasattr(value, "dtype") and getattr(value, "ndim", 0) > 0:
-        return _encode_numpy(value)
+        try:
+            return _encode_numpy(value)
+        except TypeError:
+            if not _pyarrow_importable():
+                raise
+            from . import _arrow
+
+            return _arrow.encode_any(value)  # bool, datetime, string dtypes...
     if module.startswith("pyarrow"):
-        return _encode_pyarrow(value)
+        from . import _arrow
+
+        return _arrow.encode(value)
     if module.startswith("numpy") and hasattr(value, "item"):
         value = value.item()  # a numpy scalar
-    return JSON, encode_json(value)
+    try:
+        return JSON, encode_json(value)
+    except TypeError:
+        # Lists of what JSON cannot hold (datetimes, bytes...) still make an Arrow array.
+        if not isinstance(value, (list, tuple)) or not _pyarrow_importable():
+            raise
+        from . import _arrow
+
+        return _arrow.encode_any(value)
+
+
+def _pyarrow_importable():
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def _encode_memoryview(view):
@@ -148,18 +178,6 @@ def _encode_numpy(arr):
     return kind, memoryview(arr).cast("B")
 
 
-def _encode_pyarrow(value):
-    try:
-        arr = value.to_numpy(zero_copy_only=False)
-        if getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iuf":
-            return _encode_numpy(arr)
-    except Exception:  # numpy missing, or a type numpy cannot hold
-        pass
-    if hasattr(value, "to_pylist"):
-        return JSON, encode_json(value.to_pylist())
-    raise TypeError("cannot send a %s" % type(value).__name__)
-
-
 def encode_json(value):
     """Compact UTF-8 JSON; NaN and infinities are refused rather than silently changed."""
     try:
@@ -185,14 +203,41 @@ class Array(array.array):
         return np.frombuffer(self, dtype=self.typecode)
 
 
+class ArrowData:
+    """A received Arrow value (kind ARROW) in a process without pyarrow: its Arrow IPC stream
+    bytes, which `send_output` forwards unchanged. Reading it needs pyarrow."""
+
+    __slots__ = ("ipc",)
+
+    def __init__(self, ipc):
+        self.ipc = bytes(ipc)
+
+    def _needs_pyarrow(self, *_args, **_kwargs):
+        raise RuntimeError(
+            "this input is Arrow data (strings, lists, structs, nulls...): reading it needs "
+            "pyarrow in this node's Python (pip install pyarrow)"
+        )
+
+    to_pylist = to_numpy = as_py = _needs_pyarrow
+
+    def __len__(self):
+        self._needs_pyarrow()
+
+    def __repr__(self):
+        return "<dora ArrowData: %d bytes of Arrow IPC; install pyarrow to read it>" % len(self.ipc)
+
+
 def decode_value(kind, data):
-    """Decodes a payload (bytes-like) into bytes, str, a JSON value or an `Array`."""
+    """Decodes a payload (bytes-like) into bytes, str, a JSON value, an `Array` or (kind
+    ARROW) an `ArrowData`."""
     if kind == BYTES:
         return bytes(data)
     if kind == TEXT:
         return str(data, "utf-8")
     if kind == JSON:
         return json.loads(str(data, "utf-8")) if len(data) else None
+    if kind == ARROW:
+        return ArrowData(data)
     code = _TYPECODE.get(kind)
     if code is None:
         raise ValueError("unknown value kind 0x%02x" % kind)
@@ -214,22 +259,56 @@ def _scalar_param(v):
     return isinstance(v, float) and math.isfinite(v)
 
 
+_UTC = datetime.timezone.utc
+
+
+def format_datetime(value):
+    """RFC 3339 in UTC: milliseconds, or microseconds when it has them (JavaScript's
+    toISOString() writes the same for a millisecond value). A naive datetime is local time."""
+    utc = value.astimezone(_UTC)
+    fraction = "%03d" % (utc.microsecond // 1000) if utc.microsecond % 1000 == 0 else \
+        "%06d" % utc.microsecond
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + fraction + "Z"
+
+
+def parse_datetime(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(_UTC)
+
+
 def encode_parameters(params):
-    """UTF-8 JSON of metadata parameters; b"" when there are none."""
+    """UTF-8 JSON of metadata parameters; b"" when there are none. A datetime is written
+    {"datetime": "<RFC 3339>"}; a "timestamp" key is left out (every message carries its own
+    timestamp in its header; receivers put that one in metadata["timestamp"])."""
     if not params:
         return b""
     if not isinstance(params, dict):
-        raise TypeError("metadata must be a dict of bool, int, float, str or lists of these")
+        raise TypeError(
+            "metadata must be a dict of bool, int, float, str, datetime or lists of these"
+        )
+    out = None
     for key, v in params.items():
         if not isinstance(key, str):
             raise TypeError("metadata keys must be strings, got %r" % (key,))
+        if key == "timestamp" or isinstance(v, datetime.datetime):
+            if out is None:
+                out = dict(params)
+            if key == "timestamp":
+                del out[key]
+            else:
+                out[key] = {"datetime": format_datetime(v)}
+            continue
         if _scalar_param(v):
             continue
         if isinstance(v, (list, tuple)) and all(_scalar_param(x) for x in v):
             continue
         raise TypeError(
-            "metadata parameter %r must be a bool, int, float, str or a list of these" % key
+            "metadata parameter %r must be a bool, int, float, str, datetime or a list of "
+            "bools, ints, floats or strs" % key
         )
+    if out is not None:
+        if not out:
+            return b""
+        params = out
     return json.dumps(params, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -239,6 +318,15 @@ def decode_parameters(data):
     params = json.loads(str(data, "utf-8"))
     if not isinstance(params, dict):
         raise ValueError("metadata parameters are not a JSON object")
+    for key, v in params.items():
+        if isinstance(v, dict):
+            text = v.get("datetime")
+            try:
+                params[key] = parse_datetime(text)
+            except (TypeError, ValueError, AttributeError):
+                raise ValueError(
+                    "metadata parameter %r is an object but not a datetime" % key
+                ) from None
     return params
 
 
@@ -271,31 +359,31 @@ def message_head(frame_type, ident, kind, timestamp_ns, params, payload_len, shm
     ))
 
 
-def split_identified(body):
-    """(id, message memoryview) of an OUTPUT/INPUT body."""
-    if len(body) < 2:
-        raise ValueError("message frame too short")
-    (n,) = ID_LEN.unpack_from(body, 0)
-    if len(body) < 2 + n + MESSAGE_HEAD.size:
-        raise ValueError("message frame too short")
-    return str(body[2:2 + n], "utf-8"), body[2 + n:]
+_HEAD_SIZE = MESSAGE_HEAD.size
+_unpack_head = MESSAGE_HEAD.unpack_from
 
 
-def decode_message(message):
-    """(kind, flags, timestamp_ns, params view, payload view, shm (name, length) or None)."""
-    if len(message) < MESSAGE_HEAD.size:
-        raise ValueError("message too short")
-    kind, flags, ts, plen = MESSAGE_HEAD.unpack_from(message, 0)
-    end = MESSAGE_HEAD.size + plen
-    if end > len(message):
+def decode_identified(body):
+    """Decodes an OUTPUT/INPUT body: (id, kind, flags, timestamp_ns, params view, payload
+    view, shm (name, length) or None). One pass: this runs for every message a node gets."""
+    size = len(body)
+    if size < 2:
+        raise ValueError("message frame too short")
+    head = 2 + (body[0] | body[1] << 8)
+    if size < head + _HEAD_SIZE:
+        raise ValueError("message frame too short")
+    kind, flags, ts, plen = _unpack_head(body, head)
+    start = head + _HEAD_SIZE
+    end = start + plen
+    if end > size:
         raise ValueError("message parameters overrun the frame")
-    params = message[MESSAGE_HEAD.size:end]
+    ident = str(body[2:head], "utf-8")
     if not flags & FLAG_SHM:
-        return kind, flags, ts, params, message[end:], None
-    if len(message) < end + 8:
+        return ident, kind, flags, ts, body[start:end], body[end:], None
+    if size < end + 8:
         raise ValueError("shared-memory reference too short")
-    (length,) = SHM_LEN.unpack_from(message, end)
-    return kind, flags, ts, params, message[0:0], (str(message[end + 8:], "utf-8"), length)
+    (length,) = SHM_LEN.unpack_from(body, end)
+    return ident, kind, flags, ts, body[start:end], body[0:0], (str(body[end + 8:], "utf-8"), length)
 
 
 def parse_frames(buf, end, on_frame):
