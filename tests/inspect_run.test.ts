@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-regex-spaces
 /**
  * A `dora run` seen from another terminal: topic, node, param, top, status and restart reach it
  * through its control socket (found by name, UUID prefix or short tail), with no daemon at all;
