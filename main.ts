@@ -65,6 +65,7 @@ program.command("run")
     "--exit-when-nodes-finish [bool]",
     "timer inputs do not keep a node whose data inputs closed (overrides the YAML)",
   )
+  .option("--record [file]", "record every output to an MCAP file (dora record, from the start)")
   .action((file, opts) => exec(async () => (await import("./lib/cli/run.ts")).run(file, opts)));
 
 program.command("build")
@@ -82,6 +83,23 @@ program.command("graph")
   .option("--html <file>", "write the HTML page here (- for stdout; default: next to the YAML)")
   .option("--open", "open the HTML page in the browser")
   .action((file, opts) => exec(async () => (await import("./lib/cli/graph.ts")).graph(file, opts)));
+
+program.command("record")
+  .description("record a running dataflow's messages to an MCAP file (--info FILE: summarise one)")
+  .argument("[dataflow]", "UUID, UUID prefix, name, or the YAML it was started from")
+  .addOption(
+    new Option("-d, --dataflow <dataflow>", "the dataflow (instead of the argument)").hideHelp(),
+  )
+  .option("-o, --output <file>", "the MCAP file (default: recording_<date>_<time>.mcap)")
+  .option("--topics <topics>", "comma-separated NODE/OUTPUT topics (default: every output)")
+  .option("--encoding <encoding>", "arrow (default: Arrow IPC, exact) or json (Foxglove decodes)")
+  .option("--force", "overwrite the output file")
+  .option("--info <file>", "summarise a recording instead: dataflow, duration, topics, counts")
+  .option("--json", "with --info: print one JSON document")
+  .addOption(portOption())
+  .action((dataflow, opts) =>
+    exec(async () => (await import("./lib/cli/record.ts")).record(dataflow, opts))
+  );
 
 program.command("up")
   .description("start the daemon in the background")
@@ -399,7 +417,8 @@ function report(err: unknown): number {
 if (import.meta.main) {
   // Not for the daemon (systemd's journal is its stdout) nor for commands that own processes
   // (`run`, `build`): they must end through their own cleanup, never by a sudden exit.
-  if (!["daemon", "run", "build"].includes(Deno.args[0] ?? "")) {
+  // `record` and `replay` must finish their file or their nodes too.
+  if (!["daemon", "run", "build", "record", "replay", "_playback"].includes(Deno.args[0] ?? "")) {
     (await import("./lib/cli/pipe.ts")).exitWhenStdoutCloses();
   }
   try {

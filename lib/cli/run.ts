@@ -9,7 +9,7 @@
  * nodes restart (see lib/runtime/hot_reload.ts); its lines go to stderr.
  */
 import { ensureDoraHome, logsRoot, runDir, settings } from "../config.ts";
-import { loadDataflowOrThrow } from "../descriptor/mod.ts";
+import { type Dataflow, loadDataflowOrThrow } from "../descriptor/mod.ts";
 import { DoraError, UsageError } from "../errors.ts";
 import { createDataPlane } from "../dataplane/mod.ts";
 import { uuidv7 } from "../ids.ts";
@@ -22,6 +22,7 @@ import { parsePatternList } from "../reload/mod.ts";
 import { generateName } from "../daemon/names.ts";
 import { type RunHost, startRunHost } from "../runhost/mod.ts";
 import { BrokerTaps } from "../taps/broker_taps.ts";
+import type { RunRecording } from "../record/in_process.ts";
 import type { ParamTable } from "../taps/params.ts";
 import {
   type DataflowResult,
@@ -51,6 +52,12 @@ export interface RunOptions {
   uv?: boolean;
   /** `--exit-when-nodes-finish[=BOOL]`: overrides the YAML's `exit_when_nodes_finish`. */
   exitWhenNodesFinish?: string | boolean;
+  /** `--record [FILE]`: record every output to an MCAP file (true: a default name). */
+  record?: string | boolean;
+  /** Instead of reading FILE: the dataflow to run (`dora replay` rewrites the recorded one). */
+  load?: () => Promise<Dataflow>;
+  /** With `load`: the YAML text a recording of this run keeps. */
+  recordYaml?: string;
 }
 
 /** The file `run` reads when none is given. */
@@ -124,8 +131,9 @@ export async function run(fileArg: string, opts: RunOptions = {}): Promise<numbe
   let host: RunHost | undefined;
   const taps = new BrokerTaps();
   const params: ParamTable = {};
+  let recording: RunRecording | undefined;
   try {
-    const dataflow = await loadDataflowOrThrow(file);
+    const dataflow = opts.load ? await opts.load() : await loadDataflowOrThrow(file);
     if (exitFlag.value !== undefined) dataflow.exitWhenNodesFinish = exitFlag.value;
     if (interrupts > 0) return 0;
     await ensureDoraHome("logs", "run");
@@ -155,6 +163,21 @@ export async function run(fileArg: string, opts: RunOptions = {}): Promise<numbe
         params: (id) => params[id],
       });
     plane = await makePlane(dataflow);
+    const runName = generateName(new Set());
+    if (opts.record !== undefined && opts.record !== false) {
+      // Tapped before any node starts: the file holds every message of the run.
+      const { startRunRecording } = await import("../record/in_process.ts");
+      recording = await startRunRecording({
+        taps,
+        uuid,
+        name: runName,
+        dataflow,
+        path: typeof opts.record === "string" ? opts.record : undefined,
+        yaml: opts.recordYaml,
+        warn: (message) => err.line(`Warning: ${message}`),
+      });
+      err.line(`Recording every output to ${recording.path}`);
+    }
     const outColor = colorEnabled(Deno.stdout);
     if (interrupts > 0) return 0;
     runtime = await DataflowRuntime.start({
@@ -183,7 +206,7 @@ export async function run(fileArg: string, opts: RunOptions = {}): Promise<numbe
     // Other terminals reach this run through its control socket (dora topic, node, param...).
     host = await startRunHost({
       uuid,
-      name: generateName(new Set()),
+      name: runName,
       file: dataflow.file,
       runtime,
       taps,
@@ -244,10 +267,18 @@ export async function run(fileArg: string, opts: RunOptions = {}): Promise<numbe
     }, stopAfterMs);
     const result = await runtime.finished.finally(() => clearTimeout(stopTimer));
     out.flush();
+    if (recording) {
+      const summary = await recording.close();
+      recording = undefined;
+      err.line(
+        `Recorded ${summary.messages} messages on ${summary.topics} topics to ${summary.path}`,
+      );
+    }
     const code = report(result, logDir, err, color);
     err.flush();
     return code;
   } finally {
+    await recording?.close().catch(() => {});
     for (const signal of signals) Deno.removeSignalListener(signal, handler);
     await host?.close();
     await reload?.close();

@@ -25,6 +25,8 @@ export interface Recording {
   metadata: Map<string, Map<string, string>>;
   channels: Map<number, Channel>;
   schemas: Map<number, Schema>;
+  /** First and last log time, from the summary's statistics (complete files). */
+  timeRange?: { start: bigint; end: bigint };
   /** Messages of `topics` (all when undefined), in log-time order. */
   messages(topics?: readonly string[]): AsyncGenerator<Message>;
   close(): void;
@@ -58,6 +60,9 @@ export async function openRecording(path: string): Promise<Recording> {
       metadata,
       channels: new Map(reader.channelsById),
       schemas: new Map(reader.schemasById),
+      timeRange: reader.statistics && reader.statistics.messageCount > 0n
+        ? { start: reader.statistics.messageStartTime, end: reader.statistics.messageEndTime }
+        : undefined,
       messages: (topics) => reader.readMessages({ topics }),
       close: () => readable.close(),
     };

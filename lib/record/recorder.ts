@@ -74,6 +74,14 @@ export interface RecordingSummary {
   durationMs: number;
 }
 
+/** `recording_20261121_060000.mcap`, in the current folder. */
+export function defaultRecordingName(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `recording_${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}_${
+    p(now.getHours())
+  }${p(now.getMinutes())}${p(now.getSeconds())}.mcap`;
+}
+
 function queueBudget(): number {
   const raw = Deno.env.get("DORA_RECORD_QUEUE_BYTES");
   const n = raw === undefined ? NaN : Number(raw);
@@ -91,7 +99,8 @@ export class Recorder {
   #budget = queueBudget();
   #pumping: Promise<void> | undefined;
   #channels = new Map<string, { id: number; seq: number }>();
-  #topics = new Set<string>();
+  /** Per topic: messages and payload bytes written (for `record --info`). */
+  #topics = new Map<string, { messages: number; bytes: number }>();
   #warned = new Set<string>();
   #closed: Promise<RecordingSummary> | undefined;
   #endReason: string | undefined;
@@ -220,6 +229,11 @@ export class Recorder {
       data: encoded.data,
     });
     this.messages++;
+    const topic = this.#topics.get(encoded.channel.topic);
+    if (topic) {
+      topic.messages++;
+      topic.bytes += encoded.data.length;
+    }
     this.#first = Math.min(this.#first, m.routedMs);
     this.#last = Math.max(this.#last, m.routedMs);
   }
@@ -245,7 +259,7 @@ export class Recorder {
     });
     const channel = { id, seq: 0 };
     this.#channels.set(spec.key, channel);
-    this.#topics.add(spec.topic);
+    if (!this.#topics.has(spec.topic)) this.#topics.set(spec.topic, { messages: 0, bytes: 0 });
     return channel;
   }
 
@@ -266,6 +280,7 @@ export class Recorder {
             ["dropped", String(this.dropped)],
             ["skipped", String(this.skipped)],
             ["end", this.#endReason ?? "stopped by the user"],
+            ["topics", JSON.stringify(Object.fromEntries(this.#topics))],
           ]),
         });
         await this.#writer.end();
