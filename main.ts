@@ -101,6 +101,33 @@ program.command("record")
     exec(async () => (await import("./lib/cli/record.ts")).record(dataflow, opts))
   );
 
+program.command("replay")
+  .description("run a recorded dataflow with its source nodes played back from the recording")
+  .argument("<file>", "an MCAP file written by 'dora record' or 'dora run --record'")
+  .option("--speed <factor>", "playback speed (default 1; 0: as fast as possible)")
+  .option("--loop", "start the recording over when it ends, until Ctrl-C")
+  .option("--replace <nodes>", "comma-separated nodes to play back (default: recorded sources)")
+  .option("--dataflow <file>", "run this YAML instead of the one kept in the recording")
+  .option("--record [file]", "record the replayed run too (MCAP)")
+  .option("--output-yaml <file>", "write the replayed dataflow to a file instead of running it")
+  .option("--grace-duration <duration>", "time nodes get to exit before SIGKILL (e.g. 5s)")
+  .option("--log-level <level>", "show records from this level: stdout|trace|debug|info|warn|error")
+  .option("--stop-after <duration>", "stop gracefully after this long (e.g. 30s), exit 0")
+  .action((file, opts) =>
+    exec(async () => (await import("./lib/cli/replay.ts")).replay(file, opts))
+  );
+
+// A replay's playback node: `dora _playback FILE --node ID` (started by `dora replay`).
+program.command("_playback", { hidden: true })
+  .argument("<file>")
+  .requiredOption("--node <id>")
+  .option("--speed <factor>")
+  .option("--start <ns>")
+  .option("--loop")
+  .action((file, opts) =>
+    exec(async () => (await import("./lib/replay/playback.ts")).playback(file, opts))
+  );
+
 program.command("up")
   .description("start the daemon in the background")
   .addOption(portOption())
