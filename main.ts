@@ -226,6 +226,13 @@ const dataflowOption = () =>
     "UUID, UUID prefix or name (default: the only one running)",
   );
 
+program.command("foxglove")
+  .description("serve a running dataflow to Foxglove over its WebSocket protocol (live topics)")
+  .addOption(dataflowOption())
+  .option("--ws-port <port>", "the WebSocket port on 127.0.0.1 (default 8765; 0: any free port)")
+  .addOption(portOption())
+  .action((opts) => exec(async () => (await import("./lib/cli/foxglove.ts")).foxglove(opts)));
+
 const topic = program.command("topic")
   .description("see and send the messages of a running dataflow's outputs");
 topic.command("list")
