@@ -31,7 +31,7 @@ export const PROFILE = "dora";
 /** Metadata record names. */
 export const DATAFLOW_METADATA = "dora.dataflow";
 export const RECORDING_METADATA = "dora.recording";
-/** Messages go to disk in chunks of about this size. */
+/** Messages go to disk in chunks of about this size (`DORA_RECORD_CHUNK_BYTES`). */
 export const CHUNK_BYTES = 512 * 1024;
 /** The payload bytes a recorder asks a tap for: whole messages. */
 export const RECORD_MAX_BYTES = 2 ** 31;
@@ -82,10 +82,10 @@ export function defaultRecordingName(now = new Date()): string {
   }${p(now.getMinutes())}${p(now.getSeconds())}.mcap`;
 }
 
-function queueBudget(): number {
-  const raw = Deno.env.get("DORA_RECORD_QUEUE_BYTES");
+function bytesSetting(name: string, fallback: number): number {
+  const raw = Deno.env.get(name);
   const n = raw === undefined ? NaN : Number(raw);
-  return Number.isSafeInteger(n) && n > 0 ? n : 64 * 1024 * 1024;
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
 }
 
 /** An MCAP file being written; a `TapSink` too. */
@@ -96,7 +96,7 @@ export class Recorder {
   #arrow: Arrow | undefined;
   #queue: RecordInput[] = [];
   #queuedBytes = 0;
-  #budget = queueBudget();
+  #budget = bytesSetting("DORA_RECORD_QUEUE_BYTES", 64 * 1024 * 1024);
   #pumping: Promise<void> | undefined;
   #channels = new Map<string, { id: number; seq: number }>();
   /** Per topic: messages and payload bytes written (for `record --info`). */
@@ -135,7 +135,10 @@ export class Recorder {
       createNew: !opts.overwrite,
       mode: 0o600,
     });
-    const writer = new McapWriter({ writable: new FileWritable(file), chunkSize: CHUNK_BYTES });
+    const writer = new McapWriter({
+      writable: new FileWritable(file),
+      chunkSize: bytesSetting("DORA_RECORD_CHUNK_BYTES", CHUNK_BYTES),
+    });
     try {
       await writer.start({ profile: PROFILE, library: `dora ${VERSION}` });
       const d = opts.dataflow;
