@@ -122,7 +122,16 @@ export async function record(ref: string | undefined, flags: RecordFlags): Promi
   }
   const what = topics === null ? "every output" : topics.join(", ");
   console.error(`Recording ${t.name} (${t.uuid}) to ${output}: ${what}. Ctrl-C stops.`);
-  const { dropped, ended } = await follow(t, topics, (m) => recorder.message(m));
+  let result: { dropped: number; ended?: string };
+  try {
+    result = await follow(t, topics, (m) => recorder.message(m));
+  } catch (err) {
+    // The host went away: the file keeps what came before it.
+    const summary = await recorder.close();
+    console.error(`Recorded ${summary.messages} messages to ${output} before the error below`);
+    throw err;
+  }
+  const { dropped, ended } = result;
   const summary = await recorder.close(dropped);
   if (ended) console.error(`Stopped: ${ended}`);
   console.error(
